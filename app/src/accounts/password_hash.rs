@@ -1,0 +1,85 @@
+//! argon2id password hashing with OWASP's recommended parameters
+//! (m = 19 MiB, t = 2, p = 1), run on the blocking pool so a sign-in never
+//! stalls the async runtime.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+
+use super::credentials::Password;
+use crate::error::AppError;
+
+/// A stored argon2id PHC string. Not `Serialize`: it never leaves the server.
+#[derive(Clone)]
+pub struct StoredHash(pub String);
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    /// A real hash of a random password, verified against when the email is
+    /// unknown so both failures take the same time.
+    dummy: Arc<str>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP Password Storage Cheat Sheet: argon2id, m=19456 KiB, t=2, p=1.
+    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+impl PasswordHasher {
+    pub async fn new() -> anyhow::Result<PasswordHasher> {
+        let random = uuid::Uuid::new_v4().to_string();
+        let dummy = tokio::task::spawn_blocking(move || hash_now(&random))
+            .await?
+            .map_err(|e| anyhow::anyhow!("cannot hash: {e}"))?;
+        Ok(PasswordHasher { dummy: dummy.into() })
+    }
+
+    pub async fn hash(&self, password: Password) -> Result<StoredHash, AppError> {
+        tokio::task::spawn_blocking(move || hash_now(password.expose()))
+            .await
+            .map_err(|e| AppError::internal("password hashing task", e))?
+            .map(StoredHash)
+            .map_err(|e| AppError::internal("password hashing", e))
+    }
+
+    /// True when `password` matches `stored`. With `stored = None` (unknown
+    /// email) it verifies against the dummy hash and returns false, taking
+    /// the same time as a real check.
+    pub async fn verify(&self, password: Password, stored: Option<StoredHash>) -> Result<bool, AppError> {
+        let known = stored.is_some();
+        let phc = stored.map(|s| s.0).unwrap_or_else(|| self.dummy.to_string());
+        let matches = tokio::task::spawn_blocking(move || {
+            let parsed = PasswordHash::new(&phc)?;
+            Ok::<bool, argon2::password_hash::Error>(
+                argon2().verify_password(password.expose().as_bytes(), &parsed).is_ok(),
+            )
+        })
+        .await
+        .map_err(|e| AppError::internal("password verification task", e))?
+        .map_err(|e| AppError::internal("stored password hash", e))?;
+        Ok(known && matches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_and_nothing_else() {
+        let hasher = PasswordHasher::new().await.unwrap();
+        let stored = hasher.hash(Password::parse_new("correct horse".into()).unwrap()).await.unwrap();
+        assert!(stored.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", stored.0);
+        let attempt = |p: &str| Password::parse_attempt(p.to_owned()).unwrap();
+        assert!(hasher.verify(attempt("correct horse"), Some(stored.clone())).await.unwrap());
+        assert!(!hasher.verify(attempt("correct horsE"), Some(stored)).await.unwrap());
+        assert!(!hasher.verify(attempt("correct horse"), None).await.unwrap());
+    }
+}

@@ -1,0 +1,7 @@
+//! Small pieces shared by several pages.
+
+pub mod emotion_chips;
+pub mod field_error;
+pub mod nav;
+pub mod player;
+pub mod status;

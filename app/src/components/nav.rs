@@ -1,0 +1,38 @@
+//! The header: brand, main links, and who is signed in (with log out).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{AccountActions, CurrentUserResource};
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let user = expect_context::<CurrentUserResource>();
+    let actions = expect_context::<AccountActions>();
+    view! {
+        <header class="site-header">
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">"Echoes"</A>
+            <nav aria-label="Main">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => view! {
+                                <A href="/echoes">"My echoes"</A>
+                                <A href="/upload">"Upload"</A>
+                                <span class="who" data-testid="signed-in-as">{user.display_name}</span>
+                                <ActionForm action=actions.log_out attr:class="inline-form">
+                                    <button type="submit" class="link-button">"Log out"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            _ => view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/signup" attr:class="button">"Sign up"</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </nav>
+        </header>
+    }
+}

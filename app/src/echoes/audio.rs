@@ -1,0 +1,102 @@
+//! `GET /echoes/{id}/audio`: the stable URL every player streams from.
+//! Serves HTTP Range requests (206 with `Accept-Ranges: bytes`, 416 past the
+//! end) so players can seek, with the sniffed Content-Type, `nosniff`, and an
+//! inline Content-Disposition whose file name we make ourselves.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use super::{parse_echo_id, rows};
+use crate::accounts::session::signed_in_user_id;
+use crate::error::{AppError, ErrorCode};
+use crate::infra::state::AppState;
+use crate::infra::storage::ByteRange;
+
+pub async fn serve_audio(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let user_id = signed_in_user_id(&session).await?.ok_or_else(AppError::unauthenticated)?;
+    let id = parse_echo_id(&id)?;
+    let row = rows::find_owned(&state.db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?;
+    let key = row.storage_key()?;
+    let size = row.size_bytes();
+
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(value) => match requested_range(value, size) {
+            Ok(range) => range,
+            Err(()) => {
+                let mut response = AppError::new(
+                    ErrorCode::RangeNotSatisfiable,
+                    format!("The requested range is outside the audio ({size} bytes)."),
+                )
+                .into_response();
+                response.headers_mut().insert(header::CONTENT_RANGE, header_value(&format!("bytes */{size}")));
+                return Ok(response);
+            }
+        },
+    };
+
+    let body = state.storage.read_range(&key, range).await.map_err(|e| AppError::internal("read audio", e))?;
+    let extension = key.as_str().rsplit('.').next().unwrap_or("audio");
+    let mut response = Response::new(Body::from_stream(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header_value(row.content_type()));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("inline; filename=\"echo-{id}.{extension}\"")));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    headers.insert(header::ETAG, header_value(&format!("\"{id}\"")));
+    match range {
+        Some(range) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_RANGE, header_value(&format!("bytes {}-{}/{size}", range.start, range.end)));
+            headers.insert(header::CONTENT_LENGTH, header_value(&range.len().to_string()));
+        }
+        None => {
+            response.headers_mut().insert(header::CONTENT_LENGTH, header_value(&size.to_string()));
+        }
+    }
+    Ok(response.into_response())
+}
+
+/// The range to serve: `Ok(None)` for the whole object (no usable range, or
+/// several ranges, which we answer in full), `Err(())` when unsatisfiable.
+fn requested_range(value: &str, size: u64) -> Result<Option<ByteRange>, ()> {
+    let parsed = match http_range_header::parse_range_header(value) {
+        Ok(parsed) => parsed,
+        // A malformed Range header is ignored (RFC 9110 §14.2).
+        Err(_) => return Ok(None),
+    };
+    let ranges = parsed.validate(size).map_err(|_| ())?;
+    match ranges.as_slice() {
+        [only] => Ok(Some(ByteRange { start: *only.start(), end: *only.end() })),
+        _ => Ok(None),
+    }
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    // Every value here is built from ids, numbers and our own content types.
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_resolved_against_the_size() {
+        assert_eq!(requested_range("bytes=0-1", 10), Ok(Some(ByteRange { start: 0, end: 1 })));
+        assert_eq!(requested_range("bytes=5-", 10), Ok(Some(ByteRange { start: 5, end: 9 })));
+        assert_eq!(requested_range("bytes=-3", 10), Ok(Some(ByteRange { start: 7, end: 9 })));
+        assert_eq!(requested_range("bytes=10-", 10), Err(()));
+        assert_eq!(requested_range("nonsense", 10), Ok(None));
+    }
+}

@@ -1,0 +1,165 @@
+//! Which audio formats Echoes accepts, recognised by their first bytes —
+//! never by a file name or a client's Content-Type.
+//!
+//! Written here rather than taken from a crate like `infer`: `infer` reports
+//! Ogg without telling Opus from Vorbis (or from Theora video) and calls WebM
+//! and MP4 "video"; our accepted set is small and each check is a few lines.
+
+/// An accepted audio format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudioFormat {
+    Wav,
+    Mp3,
+    OggOpus,
+    OggVorbis,
+    WebM,
+    Mp4Audio,
+    Flac,
+}
+
+/// How many leading bytes [`AudioFormat::sniff`] wants to see (less is fine
+/// when the file is shorter).
+pub const SNIFF_LEN: usize = 64;
+
+/// Human list of what is accepted, for error messages.
+pub const ACCEPTED: &str = "WAV, MP3, Ogg (Opus or Vorbis), WebM, MP4/M4A audio, FLAC";
+
+impl AudioFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "audio/wav",
+            AudioFormat::Mp3 => "audio/mpeg",
+            AudioFormat::OggOpus => "audio/ogg; codecs=opus",
+            AudioFormat::OggVorbis => "audio/ogg; codecs=vorbis",
+            AudioFormat::WebM => "audio/webm",
+            AudioFormat::Mp4Audio => "audio/mp4",
+            AudioFormat::Flac => "audio/flac",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "wav",
+            AudioFormat::Mp3 => "mp3",
+            AudioFormat::OggOpus => "opus",
+            AudioFormat::OggVorbis => "ogg",
+            AudioFormat::WebM => "webm",
+            AudioFormat::Mp4Audio => "m4a",
+            AudioFormat::Flac => "flac",
+        }
+    }
+
+    /// Recognises the format from the first bytes of a file.
+    pub fn sniff(head: &[u8]) -> Option<AudioFormat> {
+        if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WAVE" {
+            return Some(AudioFormat::Wav);
+        }
+        if head.starts_with(b"fLaC") {
+            return Some(AudioFormat::Flac);
+        }
+        if head.starts_with(b"OggS") {
+            return sniff_ogg(head);
+        }
+        if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+            return sniff_ebml(head);
+        }
+        if head.len() >= 12 && &head[4..8] == b"ftyp" {
+            return sniff_mp4(&head[8..12]);
+        }
+        // MP3: an ID3v2 tag (version 2–4), or straight into an MPEG audio frame.
+        if head.len() >= 10 && head.starts_with(b"ID3") && (2..=4).contains(&head[3]) {
+            return Some(AudioFormat::Mp3);
+        }
+        if is_mpeg_audio_frame(head) {
+            return Some(AudioFormat::Mp3);
+        }
+        None
+    }
+}
+
+/// The first Ogg page holds the codec's identification header.
+fn sniff_ogg(head: &[u8]) -> Option<AudioFormat> {
+    let segments = *head.get(26)? as usize;
+    let packet = head.get(27 + segments..)?;
+    if packet.starts_with(b"OpusHead") {
+        Some(AudioFormat::OggOpus)
+    } else if packet.starts_with(b"\x01vorbis") {
+        Some(AudioFormat::OggVorbis)
+    } else {
+        None
+    }
+}
+
+/// EBML: accept the `webm` DocType (Matroska video files use `matroska`).
+fn sniff_ebml(head: &[u8]) -> Option<AudioFormat> {
+    head.windows(4).any(|w| w == b"webm").then_some(AudioFormat::WebM)
+}
+
+/// ISO BMFF brands used by audio MP4s (M4A from iTunes/ffmpeg, Safari's
+/// MediaRecorder output, generic ISO brands).
+fn sniff_mp4(brand: &[u8]) -> Option<AudioFormat> {
+    const AUDIO_BRANDS: [&[u8; 4]; 9] = [b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso2", b"iso5", b"iso6", b"dash"];
+    AUDIO_BRANDS.iter().any(|b| &b[..] == brand).then_some(AudioFormat::Mp4Audio)
+}
+
+/// An MPEG-1/2/2.5 Layer III frame header: 11 sync bits, a valid version,
+/// layer III, a bitrate index that is neither "free" nor "bad", a valid
+/// sample-rate index.
+fn is_mpeg_audio_frame(head: &[u8]) -> bool {
+    if head.len() < 4 || head[0] != 0xFF || head[1] & 0xE0 != 0xE0 {
+        return false;
+    }
+    let version = (head[1] >> 3) & 0b11;
+    let layer = (head[1] >> 1) & 0b11;
+    let bitrate = head[2] >> 4;
+    let sample_rate = (head[2] >> 2) & 0b11;
+    version != 0b01 && layer == 0b01 && bitrate != 0 && bitrate != 0xF && sample_rate != 0b11
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ogg_page(packet: &[u8]) -> Vec<u8> {
+        let mut page = b"OggS\x00\x02".to_vec();
+        page.extend_from_slice(&[0; 20]); // granule, serial, sequence, crc
+        page.push(1); // one segment
+        page.push(packet.len() as u8);
+        page.extend_from_slice(packet);
+        page
+    }
+
+    #[test]
+    fn each_accepted_format_is_recognised_from_its_header() {
+        let cases: Vec<(Vec<u8>, AudioFormat)> = vec![
+            ([b"RIFF".as_slice(), &[0x24, 0, 0, 0], b"WAVEfmt "].concat(), AudioFormat::Wav),
+            (b"fLaC\x00\x00\x00\x22".to_vec(), AudioFormat::Flac),
+            (ogg_page(b"OpusHead\x01\x02"), AudioFormat::OggOpus),
+            (ogg_page(b"\x01vorbis\x00\x00"), AudioFormat::OggVorbis),
+            ([&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84][..], b"webm"].concat(), AudioFormat::WebM),
+            ([&[0, 0, 0, 0x20][..], b"ftypM4A ", &[0, 0, 0, 0]].concat(), AudioFormat::Mp4Audio),
+            (b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec(), AudioFormat::Mp3),
+            (vec![0xFF, 0xFB, 0x90, 0x64], AudioFormat::Mp3),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(AudioFormat::sniff(&bytes), Some(expected), "{expected:?}");
+        }
+    }
+
+    #[test]
+    fn non_audio_is_refused() {
+        let cases: [&[u8]; 8] = [
+            b"",
+            b"\x89PNG\r\n\x1a\n",
+            b"%PDF-1.7",
+            b"ID3",
+            b"<html><body>not audio</body></html>",
+            &[0xFF, 0xD8, 0xFF, 0xE0], // JPEG
+            &[0x1A, 0x45, 0xDF, 0xA3, 0x42, 0x82, 0x88, b'm', b'a', b't', b'r', b'o'], // Matroska video
+            b"OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1e\x80theora",
+        ];
+        for bytes in cases {
+            assert_eq!(AudioFormat::sniff(bytes), None, "{bytes:?}");
+        }
+    }
+}

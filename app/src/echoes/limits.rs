@@ -1,0 +1,11 @@
+//! What the upload form needs to know before a file is chosen.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The largest accepted audio file, in bytes.
+#[server(endpoint = "echoes/upload_limit")]
+pub async fn upload_limit() -> Result<u64, AppError> {
+    Ok(crate::infra::state::app_state().config.max_audio_file_size)
+}

@@ -1,0 +1,154 @@
+//! Parse, don't validate: the metadata a person gives an echo.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use crate::emotion::Emotion;
+use crate::error::AppError;
+
+/// An optional title: trimmed, at most 120 characters; blank means none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Title(pub Option<String>);
+
+impl Title {
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn parse(input: &str) -> Result<Title, AppError> {
+        optional_text(input, "title", Self::MAX_CHARS).map(Title)
+    }
+}
+
+/// An optional note or transcript: at most 5000 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note(pub Option<String>);
+
+impl Note {
+    pub const MAX_CHARS: usize = 5000;
+
+    pub fn parse(input: &str) -> Result<Note, AppError> {
+        optional_text(input, "note", Self::MAX_CHARS).map(Note)
+    }
+}
+
+fn optional_text(input: &str, field: &str, max: usize) -> Result<Option<String>, AppError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > max {
+        return Err(AppError::invalid(field, format!("Keep the {field} to {max} characters or fewer.")));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(AppError::invalid(field, format!("The {field} cannot contain control characters.")));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// Tags from comma-separated input: trimmed, lower-cased, de-duplicated,
+/// at most 20 tags of at most 40 characters each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tags(pub Vec<String>);
+
+impl Tags {
+    pub const MAX_TAGS: usize = 20;
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(input: &str) -> Result<Tags, AppError> {
+        let mut tags: Vec<String> = Vec::new();
+        for raw in input.split(',') {
+            let tag = raw.trim().trim_start_matches('#').trim().to_lowercase();
+            if tag.is_empty() || tags.contains(&tag) {
+                continue;
+            }
+            if tag.chars().count() > Self::MAX_CHARS {
+                return Err(AppError::invalid("tags", format!("Keep each tag to {} characters or fewer.", Self::MAX_CHARS)));
+            }
+            if tag.chars().any(char::is_control) {
+                return Err(AppError::invalid("tags", "Tags cannot contain control characters."));
+            }
+            tags.push(tag);
+        }
+        if tags.len() > Self::MAX_TAGS {
+            return Err(AppError::invalid("tags", format!("Use at most {} tags.", Self::MAX_TAGS)));
+        }
+        Ok(Tags(tags))
+    }
+}
+
+/// When the moment happened. Accepts RFC 3339 (`2026-11-21T14:30:00+01:00`)
+/// or a form's `datetime-local` value (`2026-11-21T14:30`, read as UTC).
+/// Blank means `now`. More than a day in the future is refused.
+pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(now);
+    }
+    let parsed = DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc()))
+        .map_err(|_| AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30."))?;
+    let millis = parsed.timestamp_millis();
+    if millis > now + 24 * 3600 * 1000 {
+        return Err(AppError::invalid("captured_at", "That moment is in the future."));
+    }
+    if parsed.timestamp() < 0 {
+        return Err(AppError::invalid("captured_at", "Pick a moment after 1970."));
+    }
+    Ok(millis)
+}
+
+/// An echo id from a URL: a malformed one is a clear `400`.
+pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(input.trim()).map_err(|_| AppError::bad_request(format!("\"{input}\" is not a valid echo id.")))
+}
+
+/// Everything a person says about an echo when they save it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EchoMetadata {
+    pub emotion: Emotion,
+    pub title: Title,
+    pub note: Note,
+    pub tags: Tags,
+    pub captured_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_titles_and_notes_are_none() {
+        assert_eq!(Title::parse("   ").unwrap(), Title(None));
+        assert_eq!(Note::parse("").unwrap(), Note(None));
+        assert_eq!(Title::parse(" Rain ").unwrap(), Title(Some("Rain".into())));
+    }
+
+    #[test]
+    fn an_overlong_title_is_refused_on_its_field() {
+        let err = Title::parse(&"a".repeat(121)).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("title"));
+    }
+
+    #[test]
+    fn tags_are_cleaned_and_deduplicated() {
+        assert_eq!(Tags::parse(" Rain, #sea ,rain,, ").unwrap(), Tags(vec!["rain".into(), "sea".into()]));
+        assert!(Tags::parse(&(0..21).map(|i| i.to_string()).collect::<Vec<_>>().join(",")).is_err());
+    }
+
+    #[test]
+    fn captured_at_accepts_rfc3339_and_datetime_local() {
+        let now = 1_800_000_000_000;
+        assert_eq!(parse_captured_at("", now).unwrap(), now);
+        assert_eq!(parse_captured_at("2020-01-02T03:04", now).unwrap(), 1_577_934_240_000);
+        assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now).unwrap(), 1_577_934_240_000);
+        assert!(parse_captured_at("yesterday", now).is_err());
+        assert!(parse_captured_at("2099-01-01T00:00", now).is_err());
+    }
+
+    #[test]
+    fn a_malformed_echo_id_is_a_bad_request() {
+        let err = parse_echo_id("not-a-uuid").unwrap_err();
+        assert_eq!(err.code, crate::error::ErrorCode::BadRequest);
+    }
+}

@@ -1,0 +1,75 @@
+//! Echoes: an audio object plus what it means to its owner.
+//!
+//! One file per action: `upload` (multipart, streamed to storage), `list`,
+//! `get`, `random`, `delete`, and `audio` (byte ranges for the player).
+//! Wire types and metadata parsing are shared with the browser.
+
+mod delete;
+mod get;
+mod limits;
+mod list;
+mod metadata;
+mod random;
+
+#[cfg(feature = "ssr")]
+pub mod audio;
+#[cfg(feature = "ssr")]
+pub mod format;
+#[cfg(feature = "ssr")]
+pub mod rows;
+#[cfg(feature = "ssr")]
+pub mod upload;
+
+pub use delete::{delete_echo, DeleteEcho};
+pub use get::{get_echo, GetEcho};
+pub use limits::{upload_limit, UploadLimit};
+pub use list::{list_echoes, EchoCursor, ListEchoes, PAGE_SIZE};
+pub use metadata::{parse_captured_at, parse_echo_id, EchoMetadata, Note, Tags, Title};
+pub use random::{random_echo, RandomEcho};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::emotion::Emotion;
+
+/// An echo as pages and API clients see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Echo {
+    pub id: Uuid,
+    pub emotion: Emotion,
+    pub title: Option<String>,
+    pub note: Option<String>,
+    pub tags: Vec<String>,
+    /// When the moment happened (Unix milliseconds).
+    pub captured_at: i64,
+    pub created_at: i64,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+impl Echo {
+    /// The stable URL the player streams from.
+    pub fn audio_url(&self) -> String {
+        format!("/echoes/{}/audio", self.id)
+    }
+
+    pub fn page_url(&self) -> String {
+        format!("/echoes/{}", self.id)
+    }
+
+    /// The title, or a stand-in made from the emotion and date.
+    pub fn display_title(&self) -> String {
+        match &self.title {
+            Some(title) => title.clone(),
+            None => format!("{} echo", self.emotion.label()),
+        }
+    }
+}
+
+/// One page of "my echoes", newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EchoPage {
+    pub echoes: Vec<Echo>,
+    /// Pass as `before` to get the next (older) page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,221 @@
+//! Uploading an echo: a multipart form streamed straight to storage.
+//!
+//! Memory stays flat whatever the file size: the body is never buffered,
+//! only the first bytes are held to sniff the real format. The size cap is
+//! enforced while streaming (and up front from Content-Length). The echo row
+//! is written only after the object is durable; if anything fails after the
+//! object was written, the object is deleted again.
+//!
+//! The same endpoint serves API clients (JSON in, JSON out with the error's
+//! status) and the upload page's plain HTML form (a 303 to the new echo, or
+//! back to the form with the error), so uploading works before the WASM has
+//! loaded.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::{Bytes, BytesMut};
+use futures::{stream, StreamExt, TryStreamExt};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::format::{AudioFormat, ACCEPTED, SNIFF_LEN};
+use super::metadata::{parse_captured_at, EchoMetadata, Note, Tags, Title};
+use super::rows::{self, NewEcho};
+use crate::accounts::session::signed_in_user_id;
+use crate::emotion::Emotion;
+use crate::error::{AppError, ErrorCode};
+use crate::infra::db::now_millis;
+use crate::infra::state::AppState;
+use crate::infra::storage::{ObjectKey, PutError};
+use crate::display::human_size;
+
+/// Room for the form's text fields and multipart boundaries on top of the
+/// audio cap, when checking Content-Length and limiting the whole body.
+pub const FORM_OVERHEAD_BYTES: u64 = 256 * 1024;
+/// Longest accepted text field (the note's 5000 characters fit easily).
+const MAX_TEXT_FIELD_BYTES: usize = 32 * 1024;
+
+/// `POST /echoes` — multipart fields `audio` (the file), `emotion`, and
+/// optionally `title`, `tags` (comma-separated), `note`, `captured_at`.
+pub async fn upload_echo(State(state): State<AppState>, session: Session, request: Request) -> Response {
+    let wants_html = accepts_html(request.headers());
+    let result = receive(&state, &session, request).await;
+    match (result, wants_html) {
+        (Ok(echo), true) => Redirect::to(&echo.page_url()).into_response(),
+        (Ok(echo), false) => (StatusCode::CREATED, [(header::LOCATION, echo.page_url())], axum::Json(echo)).into_response(),
+        (Err(err), true) if err.code == ErrorCode::Unauthenticated => Redirect::to("/login").into_response(),
+        (Err(err), true) => Redirect::to(&upload_page_with_error(&err)).into_response(),
+        (Err(err), false) => err.into_response(),
+    }
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The form page again, told which error to show (by code and field only:
+/// no free text travels in the URL).
+fn upload_page_with_error(err: &AppError) -> String {
+    let code = serde_json::to_value(err.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    match &err.field {
+        Some(field) => format!("/upload?error={code}&field={field}"),
+        None => format!("/upload?error={code}"),
+    }
+}
+
+async fn receive(state: &AppState, session: &Session, request: Request) -> Result<super::Echo, AppError> {
+    let user_id = signed_in_user_id(session).await?.ok_or_else(AppError::unauthenticated)?;
+    let cap = state.config.max_audio_file_size;
+    if let Some(length) = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if length > cap + FORM_OVERHEAD_BYTES {
+            return Err(too_large(cap));
+        }
+    }
+    let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
+        AppError::bad_request(format!("Send the echo as a multipart/form-data form ({}).", e.body_text()))
+    })?;
+
+    let echo_id = Uuid::now_v7();
+    let mut stored: Option<(ObjectKey, AudioFormat, u64)> = None;
+    let outcome = read_form(state, user_id, echo_id, &mut multipart, &mut stored).await;
+    let result = match (outcome, &stored) {
+        (Ok(metadata), Some((key, format, size))) => {
+            rows::insert(
+                &state.db,
+                NewEcho { id: echo_id, user_id, metadata: &metadata, content_type: format.content_type(), size_bytes: *size, key },
+            )
+            .await
+        }
+        (Ok(_), None) => Err(AppError::invalid("audio", "Choose an audio file to upload.")),
+        (Err(err), _) => Err(err),
+    };
+    match &result {
+        Ok(echo) => tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded"),
+        Err(_) => {
+            // Nothing half-made stays behind: no row was written, so the object goes too.
+            if let Some((key, _, _)) = &stored {
+                if let Err(e) = state.storage.delete(key).await {
+                    tracing::error!(%key, error = %e, "could not remove the object of a failed upload");
+                }
+            }
+        }
+    }
+    result
+}
+
+/// Reads every field, storing the audio as it streams past. Metadata is
+/// checked as it arrives, so a bad field before the file fails before any
+/// byte is stored.
+async fn read_form(
+    state: &AppState,
+    user_id: Uuid,
+    echo_id: Uuid,
+    multipart: &mut Multipart,
+    stored: &mut Option<(ObjectKey, AudioFormat, u64)>,
+) -> Result<EchoMetadata, AppError> {
+    let now = now_millis();
+    let mut emotion = None;
+    let mut title = Title(None);
+    let mut note = Note(None);
+    let mut tags = Tags::default();
+    let mut captured_at = now;
+
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "audio" => {
+                if stored.is_some() {
+                    return Err(AppError::invalid("audio", "Upload one audio file at a time."));
+                }
+                *stored = Some(store_audio(state, user_id, echo_id, field).await?);
+            }
+            "emotion" => emotion = Some(Emotion::parse(&read_text(field).await?)?),
+            "title" => title = Title::parse(&read_text(field).await?)?,
+            "note" => note = Note::parse(&read_text(field).await?)?,
+            "tags" => tags = Tags::parse(&read_text(field).await?)?,
+            "captured_at" => captured_at = parse_captured_at(&read_text(field).await?, now)?,
+            _ => {
+                // Unknown fields are read past, within the text limit.
+                read_text(field).await?;
+            }
+        }
+    }
+    let emotion = emotion.ok_or_else(|| AppError::invalid("emotion", "Choose the emotion this echo carries."))?;
+    Ok(EchoMetadata { emotion, title, note, tags, captured_at })
+}
+
+async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {
+    let name = field.name().unwrap_or("field").to_owned();
+    let mut buffer = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buffer.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+            return Err(AppError::invalid(&name, format!("The {name} field is too long.")));
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buffer).map_err(|_| AppError::invalid(&name, format!("The {name} field is not valid text.")))
+}
+
+async fn store_audio(
+    state: &AppState,
+    user_id: Uuid,
+    echo_id: Uuid,
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<(ObjectKey, AudioFormat, u64), AppError> {
+    // Hold just enough of the start to recognise the format.
+    let mut head = BytesMut::new();
+    let mut first: Vec<Bytes> = Vec::new();
+    while head.len() < SNIFF_LEN {
+        match field.chunk().await.map_err(multipart_error)? {
+            Some(chunk) => {
+                head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_LEN - head.len())]);
+                first.push(chunk);
+            }
+            None => break,
+        }
+    }
+    if head.is_empty() {
+        return Err(AppError::invalid("audio", "The file is empty."));
+    }
+    let format = AudioFormat::sniff(&head).ok_or_else(|| {
+        AppError {
+            code: ErrorCode::UnsupportedMediaType,
+            message: format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED}."),
+            field: Some("audio".into()),
+        }
+    })?;
+    let key = ObjectKey::for_echo(user_id, echo_id, format.extension());
+    let cap = state.config.max_audio_file_size;
+    let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
+    let size = state.storage.put_stream(&key, Box::pin(body), cap).await.map_err(|err| match err {
+        PutError::TooLarge { .. } => too_large(cap),
+        PutError::Body(e) => AppError::bad_request(format!("The upload was interrupted: {e}")),
+        PutError::Storage(e) => AppError::internal("store audio", e),
+    })?;
+    Ok((key, format, size))
+}
+
+fn too_large(cap: u64) -> AppError {
+    AppError {
+        code: ErrorCode::PayloadTooLarge,
+        message: format!("The file is larger than the {} limit.", human_size(cap)),
+        field: Some("audio".into()),
+    }
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError { code: ErrorCode::PayloadTooLarge, message: "The upload is too large.".into(), field: Some("audio".into()) }
+    } else {
+        AppError::bad_request(format!("The form could not be read: {}", err.body_text()))
+    }
+}

@@ -1,0 +1,29 @@
+//! The one shared application state, built once by the server binary (or the
+//! test harness) and reached from server functions through [`app_state`].
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos::prelude::expect_context;
+
+use super::config::Config;
+use super::db::Db;
+use super::storage::Storage;
+use crate::accounts::password_hash::PasswordHasher;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub storage: Storage,
+    pub passwords: PasswordHasher,
+}
+
+/// The state, from inside a server function or a component rendered on the
+/// server. The router always provides it, so its absence is a programming
+/// error, not something a request can cause.
+pub fn app_state() -> AppState {
+    expect_context::<AppState>()
+}

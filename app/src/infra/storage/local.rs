@@ -1,0 +1,118 @@
+//! Local-disk storage. A write goes to a hidden temporary file next to its
+//! destination, is fsynced, and is renamed into place only when complete, so
+//! a reader never sees half an object and a failed upload leaves nothing.
+
+use super::{ByteRange, ByteStream, ObjectKey, ObjectMeta, PutError, StorageError};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+#[derive(Clone, Debug)]
+pub struct LocalDisk {
+    root: PathBuf,
+}
+
+/// Removes the temporary file unless the write completed — also when the
+/// request is cancelled mid-upload and the future is dropped.
+struct TempFileGuard(Option<PathBuf>);
+
+impl Drop for TempFileGuard {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl LocalDisk {
+    /// Uses (and creates) `root` as the storage folder.
+    pub fn new(root: impl Into<PathBuf>) -> std::io::Result<LocalDisk> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(LocalDisk { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, key: &ObjectKey) -> PathBuf {
+        // Keys are server-made `{uuid}/{uuid}.{ext}`: safe to join as is.
+        self.root.join(key.as_str())
+    }
+
+    pub async fn put_stream<S>(&self, key: &ObjectKey, mut body: S, max_bytes: u64) -> Result<u64, PutError>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    {
+        let path = self.path_of(key);
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        tokio::fs::create_dir_all(&dir).await.map_err(PutError::Storage)?;
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = dir.join(format!(".{file_name}.{}.part", uuid::Uuid::new_v4()));
+        let mut guard = TempFileGuard(Some(temp.clone()));
+
+        let mut file = tokio::fs::File::create(&temp).await.map_err(PutError::Storage)?;
+        let mut written: u64 = 0;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(PutError::Body)?;
+            written += chunk.len() as u64;
+            if written > max_bytes {
+                return Err(PutError::TooLarge { limit: max_bytes });
+            }
+            file.write_all(&chunk).await.map_err(PutError::Storage)?;
+        }
+        file.sync_all().await.map_err(PutError::Storage)?;
+        drop(file);
+        tokio::fs::rename(&temp, &path).await.map_err(PutError::Storage)?;
+        guard.0 = None;
+        // Make the rename itself durable.
+        if let Ok(dir) = tokio::fs::File::open(&dir).await {
+            let _ = dir.sync_all().await;
+        }
+        Ok(written)
+    }
+
+    pub async fn read_range(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
+        let mut file = tokio::fs::File::open(self.path_of(key)).await.map_err(not_found_or_io)?;
+        match range {
+            None => Ok(ReaderStream::with_capacity(file, 64 * 1024).boxed()),
+            Some(range) => {
+                file.seek(SeekFrom::Start(range.start)).await?;
+                Ok(ReaderStream::with_capacity(file.take(range.len()), 64 * 1024).boxed())
+            }
+        }
+    }
+
+    pub async fn head(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {
+        let meta = tokio::fs::metadata(self.path_of(key)).await.map_err(not_found_or_io)?;
+        Ok(ObjectMeta { size: meta.len() })
+    }
+
+    pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        match tokio::fs::remove_file(self.path_of(key)).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        let meta = tokio::fs::metadata(&self.root).await?;
+        if meta.permissions().readonly() {
+            return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "storage folder is read-only").into());
+        }
+        Ok(())
+    }
+}
+
+fn not_found_or_io(err: std::io::Error) -> StorageError {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        StorageError::NotFound
+    } else {
+        StorageError::Io(err)
+    }
+}

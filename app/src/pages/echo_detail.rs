@@ -1,0 +1,58 @@
+//! One echo: the player, what it carries, and delete (with confirmation).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::error_view;
+use crate::components::field_error::FormError;
+use crate::components::player::Player;
+use crate::echoes::{get_echo, DeleteEcho, Echo};
+use crate::display::format_moment;
+
+#[component]
+pub fn EchoDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    let echo = Resource::new(id, get_echo);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match echo.await {
+                    Ok(echo) => view! { <EchoDetail echo/> }.into_any(),
+                    Err(err) => view! { <Title text="Echo not found"/> {error_view(err)} <p><A href="/echoes">"Back to my echoes"</A></p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EchoDetail(echo: Echo) -> impl IntoView {
+    let delete = ServerAction::<DeleteEcho>::new();
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let title = echo.display_title();
+    view! {
+        <Title text=title.clone()/>
+        <article class="card echo-detail">
+            <p><span class=format!("badge emotion-{}", echo.emotion.as_str())>{echo.emotion.label()}</span></p>
+            <h1>{title}</h1>
+            <p class="muted"><time>{format_moment(echo.captured_at)}</time></p>
+            <Player echo=echo.clone()/>
+            {(!echo.tags.is_empty()).then(|| view! {
+                <p class="tags">{echo.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")}</p>
+            })}
+            {echo.note.clone().map(|note| view! { <p class="note">{note}</p> })}
+            <details class="danger-zone">
+                <summary>"Delete this echo…"</summary>
+                <p>"The recording and everything about it will be gone for good."</p>
+                <ActionForm action=delete>
+                    <input type="hidden" name="id" value=echo.id.to_string()/>
+                    <FormError error/>
+                    <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete permanently"</button>
+                </ActionForm>
+            </details>
+        </article>
+    }
+}

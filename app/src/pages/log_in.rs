@@ -1,0 +1,33 @@
+//! Log in. An ActionForm: a plain form post before the WASM loads, a
+//! server-function call after; errors appear next to their field either way.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::components::field_error::{FieldError, FormError};
+use crate::AccountActions;
+
+#[component]
+pub fn LogInPage() -> impl IntoView {
+    let action = expect_context::<AccountActions>().log_in;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Log in"/>
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormError error/>
+                <FieldError error field="credentials"/>
+                <label for="email">"Email"</label>
+                <input id="email" type="email" name="email" autocomplete="email" required/>
+                <FieldError error field="email"/>
+                <label for="password">"Password"</label>
+                <input id="password" type="password" name="password" autocomplete="current-password" required/>
+                <FieldError error field="password"/>
+                <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
+            </ActionForm>
+            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+        </section>
+    }
+}

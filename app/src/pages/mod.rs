@@ -1,0 +1,33 @@
+//! One file per page.
+
+mod echo_detail;
+mod home;
+mod log_in;
+mod my_echoes;
+mod not_found;
+mod sign_up;
+mod upload;
+
+pub use echo_detail::EchoDetailPage;
+pub use home::HomePage;
+pub use log_in::LogInPage;
+pub use my_echoes::MyEchoesPage;
+pub use not_found::NotFoundPage;
+pub use sign_up::SignUpPage;
+pub use upload::UploadPage;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::error::{AppError, ErrorCode};
+
+/// What a page shows when its data could not be loaded: people who are not
+/// signed in are sent to log in; anything else is explained, with the
+/// error's HTTP status.
+pub(crate) fn error_view(err: AppError) -> AnyView {
+    if err.code == ErrorCode::Unauthenticated {
+        return view! { <Redirect path="/login"/> }.into_any();
+    }
+    crate::components::status::set_page_status(&err);
+    view! { <p class="form-error" role="alert">{err.message}</p> }.into_any()
+}

@@ -1,0 +1,39 @@
+//! Sign up: email, password and the name to show. Works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::accounts::{DisplayName, Password};
+use crate::components::field_error::{FieldError, FormError};
+use crate::AccountActions;
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = expect_context::<AccountActions>().sign_up;
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    view! {
+        <Title text="Sign up"/>
+        <section class="card narrow">
+            <h1>"Create your Echoes account"</h1>
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <FormError error/>
+                <label for="display_name">"Your name"</label>
+                <input id="display_name" name="display_name" autocomplete="nickname" required
+                    maxlength=DisplayName::MAX_CHARS.to_string()/>
+                <FieldError error field="display_name"/>
+                <label for="email">"Email"</label>
+                <input id="email" type="email" name="email" autocomplete="email" required/>
+                <FieldError error field="email"/>
+                <label for="password">"Password"</label>
+                <input id="password" type="password" name="password" autocomplete="new-password" required
+                    minlength=Password::MIN_CHARS.to_string() maxlength=Password::MAX_CHARS.to_string()
+                    aria-describedby="password-hint"/>
+                <p class="hint" id="password-hint">{format!("{} to {} characters.", Password::MIN_CHARS, Password::MAX_CHARS)}</p>
+                <FieldError error field="password"/>
+                <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
+            </ActionForm>
+            <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+//! `echoes`: serves the app. Configuration comes from the environment (see
+//! the README); with none, it runs on SQLite and local disk at
+//! http://127.0.0.1:3000.
+
+use std::process::ExitCode;
+
+use axum::serve::ListenerExt;
+use leptos::config::get_configuration;
+use tracing_subscriber::EnvFilter;
+
+use app::infra::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("echoes: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(config.log_json);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("echoes stopped: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let mut leptos_options = get_configuration(None)?.leptos_options;
+    leptos_options.site_addr = config.site_addr;
+    let addr = config.site_addr;
+    let state = server::build_state(config, leptos_options).await?;
+    let cleanup = server::spawn_session_cleanup(&state);
+    let app = server::router(state.clone());
+
+    // Without TCP_NODELAY a response written in two parts (headers, then a
+    // file body) waits ~40 ms for the peer's delayed ACK.
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::warn!("could not set TCP_NODELAY: {err}");
+        }
+    });
+    tracing::info!("Echoes is listening on http://{addr}");
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    cleanup.abort();
+    state.db.close().await;
+    tracing::info!("Echoes stopped");
+    Ok(())
+}
+
+fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
