@@ -1,0 +1,316 @@
+//! Echoes: upload, browse by emotion, play (Range), random, delete — and
+//! every bad input, each with a clear message and the right status.
+
+mod support;
+
+use axum::http::StatusCode;
+use app::echoes::{Echo, EchoPage};
+use app::emotion::Emotion;
+use app::error::ErrorCode;
+use support::{audio::wav_sine, Backend, TestApp, Upload};
+
+on_every_backend! {
+    async fn an_uploaded_echo_is_stored_under_a_server_made_key(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = Upload::wav(Emotion::Calm)
+            .field("title", "Rain on the roof")
+            .field("tags", "rain, Home ,rain")
+            .field("note", "Sunday morning")
+            .field("captured_at", "2024-06-01T08:30");
+        let response = app.upload(upload).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        let echo: Echo = response.json();
+        assert_eq!(response.header("location"), format!("/echoes/{}", echo.id));
+        assert_eq!(echo.emotion, Emotion::Calm);
+        assert_eq!(echo.title.as_deref(), Some("Rain on the roof"));
+        assert_eq!(echo.tags, vec!["rain", "home"]);
+        assert_eq!(echo.content_type, "audio/wav");
+        assert_eq!(echo.captured_at, 1_717_230_600_000);
+        let files = app.stored_files();
+        assert_eq!(files.len(), 1, "{files:?}");
+        let me = app.me().await.unwrap();
+        assert!(files[0].ends_with(format!("{}/{}.wav", me.id, echo.id)), "{files:?}");
+        assert_eq!(std::fs::read(&files[0]).unwrap(), wav_sine(0.25), "stored bytes are the uploaded bytes");
+    }
+
+    async fn the_file_name_never_reaches_the_storage_path(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = Upload::file("../../../etc/passwd.mp3", "audio/mpeg", wav_sine(0.1)).field("emotion", "joy");
+        let echo: Echo = app.upload(upload).await.json();
+        let files = app.stored_files();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].to_string_lossy().ends_with(&format!("{}.wav", echo.id)), "{files:?}");
+    }
+
+    async fn an_html_form_upload_redirects_to_the_new_echo(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.upload(Upload::wav(Emotion::Joy).from_html_form()).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER);
+        assert!(response.header("location").starts_with("/echoes/"), "{}", response.header("location"));
+    }
+
+    async fn a_non_audio_file_named_mp3_is_refused_and_not_kept(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = Upload::file("song.mp3", "audio/mpeg", b"<html>definitely not audio</html>".repeat(10)).field("emotion", "joy");
+        let response = app.upload(upload).await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let error = response.error();
+        assert!(error.message.contains("WAV, MP3, Ogg"), "{}", error.message);
+        assert!(app.stored_files().is_empty());
+        assert_eq!(app.echo_rows().await, 0);
+    }
+
+    async fn an_empty_file_is_refused(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.upload(Upload::file("empty.wav", "audio/wav", Vec::new()).field("emotion", "joy")).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error = response.error();
+        assert_eq!(error.field.as_deref(), Some("audio"));
+        assert!(error.message.contains("empty"), "{}", error.message);
+        assert!(app.stored_files().is_empty());
+    }
+
+    async fn an_unknown_emotion_is_refused_before_anything_is_stored(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.upload(Upload::file("a.wav", "audio/wav", wav_sine(0.1)).field("emotion", "bored")).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error = response.error();
+        assert_eq!(error.field.as_deref(), Some("emotion"));
+        assert!(error.message.contains("bored"), "{}", error.message);
+        assert!(app.stored_files().is_empty());
+        assert_eq!(app.echo_rows().await, 0);
+    }
+
+    async fn a_missing_emotion_after_the_file_removes_the_stored_object(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.upload(Upload::file("a.wav", "audio/wav", wav_sine(0.1))).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.error().field.as_deref(), Some("emotion"));
+        assert!(app.stored_files().is_empty(), "the object of a refused upload must go: {:?}", app.stored_files());
+        assert_eq!(app.echo_rows().await, 0);
+    }
+
+    async fn an_upload_without_a_file_is_refused(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = Upload::wav(Emotion::Joy);
+        let (content_type, _) = upload.multipart();
+        let body = "------echoes-test-boundary\r\nContent-Disposition: form-data; name=\"emotion\"\r\n\r\njoy\r\n------echoes-test-boundary--\r\n";
+        let request = axum::http::Request::post("/echoes")
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(response.error().field.as_deref(), Some("audio"));
+    }
+
+    async fn a_body_that_is_not_multipart_is_a_bad_request(app) {
+        app.signed_up("ada@example.org").await;
+        let request = axum::http::Request::post("/echoes")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let response = app.send(request).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert_eq!(response.error().code, ErrorCode::BadRequest);
+    }
+
+    async fn uploading_needs_a_signed_in_user(app) {
+        let response = app.upload(Upload::wav(Emotion::Joy)).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+        let response = app.upload(Upload::wav(Emotion::Joy).from_html_form()).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER);
+        assert_eq!(response.header("location"), "/login");
+        assert!(app.stored_files().is_empty());
+    }
+
+    async fn my_echoes_come_newest_first_and_filter_by_emotion(app) {
+        app.signed_up("ada@example.org").await;
+        for (emotion, when) in [(Emotion::Calm, "2024-01-01T10:00"), (Emotion::Joy, "2024-01-02T10:00"), (Emotion::Calm, "2024-01-03T10:00")] {
+            let response = app.upload(Upload::wav(emotion).field("captured_at", when)).await;
+            assert_eq!(response.status, StatusCode::CREATED);
+        }
+        let all: EchoPage = app.call("echoes/list", &[]).await.json();
+        let times: Vec<i64> = all.echoes.iter().map(|e| e.captured_at).collect();
+        assert_eq!(times.len(), 3);
+        assert!(times.windows(2).all(|w| w[0] > w[1]), "newest first: {times:?}");
+        let calm: EchoPage = app.call("echoes/list", &[("emotion", "calm")]).await.json();
+        assert_eq!(calm.echoes.len(), 2);
+        assert!(calm.echoes.iter().all(|e| e.emotion == Emotion::Calm));
+        assert_eq!(calm.next_cursor, None);
+    }
+
+    async fn pages_of_echoes_are_stable_and_complete(app) {
+        app.signed_up("ada@example.org").await;
+        // 25 echoes, several sharing the same moment: ties are broken by id.
+        for i in 0..25 {
+            let when = format!("2024-01-01T10:{:02}", i / 3);
+            let response = app.upload(Upload::wav(Emotion::Love).field("captured_at", &when)).await;
+            assert_eq!(response.status, StatusCode::CREATED);
+        }
+        let first: EchoPage = app.call("echoes/list", &[("emotion", "love")]).await.json();
+        assert_eq!(first.echoes.len(), 20);
+        let cursor = first.next_cursor.clone().expect("a second page");
+        // A new echo arriving in between does not shift the next page.
+        app.uploaded_echo(Emotion::Love).await;
+        let second: EchoPage = app.call("echoes/list", &[("emotion", "love"), ("before", &cursor)]).await.json();
+        assert_eq!(second.echoes.len(), 5);
+        assert_eq!(second.next_cursor, None);
+        let mut ids: Vec<_> = first.echoes.iter().chain(&second.echoes).map(|e| e.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 25, "every echo exactly once");
+    }
+
+    async fn a_malformed_page_cursor_is_a_bad_request(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.call("echoes/list", &[("before", "garbage")]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        let response = app.call("echoes/list", &[("emotion", "bored")]).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    async fn a_random_echo_comes_from_my_echoes_of_that_emotion(app) {
+        app.signed_up("ada@example.org").await;
+        let none: Option<Echo> = app.call("echoes/random", &[("emotion", "calm")]).await.json();
+        assert_eq!(none, None);
+        let calm_a = app.uploaded_echo(Emotion::Calm).await;
+        let calm_b = app.uploaded_echo(Emotion::Calm).await;
+        app.uploaded_echo(Emotion::Anger).await;
+        let mut other = app.other_user("bob@example.org").await;
+        other.uploaded_echo(Emotion::Calm).await;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..40 {
+            let echo: Option<Echo> = app.call("echoes/random", &[("emotion", "calm")]).await.json();
+            let echo = echo.expect("a calm echo");
+            assert!(echo.id == calm_a.id || echo.id == calm_b.id, "only my calm echoes");
+            seen.insert(echo.id);
+        }
+        assert_eq!(seen.len(), 2, "both calm echoes come up");
+        let response = app.call("echoes/random", &[("emotion", "bored")]).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    async fn audio_is_served_whole_and_by_range(app) {
+        app.signed_up("ada@example.org").await;
+        let echo = app.uploaded_echo(Emotion::Joy).await;
+        let bytes = wav_sine(0.25);
+        let whole = app.get(&echo.audio_url()).await;
+        assert_eq!(whole.status, StatusCode::OK);
+        assert_eq!(whole.body.as_ref(), bytes.as_slice());
+        assert_eq!(whole.header("content-type"), "audio/wav");
+        assert_eq!(whole.header("accept-ranges"), "bytes");
+        assert_eq!(whole.header("x-content-type-options"), "nosniff");
+        assert_eq!(whole.header("content-disposition"), format!("inline; filename=\"echo-{}.wav\"", echo.id));
+        assert_eq!(whole.header("content-length"), bytes.len().to_string());
+
+        let part = app.get_with(&echo.audio_url(), &[("range", "bytes=4-11")]).await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(part.body.as_ref(), &bytes[4..12]);
+        assert_eq!(part.header("content-range"), format!("bytes 4-11/{}", bytes.len()));
+        assert_eq!(part.header("content-length"), "8");
+
+        let tail = app.get_with(&echo.audio_url(), &[("range", "bytes=-4")]).await;
+        assert_eq!(tail.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(tail.body.as_ref(), &bytes[bytes.len() - 4..]);
+    }
+
+    async fn a_range_past_the_end_is_416(app) {
+        app.signed_up("ada@example.org").await;
+        let echo = app.uploaded_echo(Emotion::Joy).await;
+        let size = wav_sine(0.25).len();
+        let response = app.get_with(&echo.audio_url(), &[("range", &format!("bytes={size}-"))]).await;
+        assert_eq!(response.status, StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(response.header("content-range"), format!("bytes */{size}"));
+        assert_eq!(response.error().code, ErrorCode::RangeNotSatisfiable);
+    }
+
+    async fn another_users_echo_is_not_found_everywhere(app) {
+        app.signed_up("ada@example.org").await;
+        let echo = app.uploaded_echo(Emotion::Love).await;
+        let mut bob = app.other_user("bob@example.org").await;
+        let id = echo.id.to_string();
+        assert_eq!(bob.call("echoes/get", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(bob.get(&echo.audio_url()).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(bob.call("echoes/delete", &[("id", &id)]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(bob.get_page(&echo.page_url()).await.status, StatusCode::NOT_FOUND);
+        let bobs: EchoPage = bob.call("echoes/list", &[]).await.json();
+        assert!(bobs.echoes.is_empty());
+        // …and it is all still there for its owner.
+        assert_eq!(app.call("echoes/get", &[("id", &id)]).await.status, StatusCode::OK);
+        assert_eq!(app.stored_files().len(), 1);
+    }
+
+    async fn a_malformed_echo_id_is_a_bad_request(app) {
+        app.signed_up("ada@example.org").await;
+        let response = app.call("echoes/get", &[("id", "../../etc/passwd")]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert!(response.error().message.contains("not a valid echo id"));
+        assert_eq!(app.get("/echoes/not-a-uuid/audio").await.status, StatusCode::BAD_REQUEST);
+        assert_eq!(app.call("echoes/delete", &[("id", "42")]).await.status, StatusCode::BAD_REQUEST);
+    }
+
+    async fn deleting_an_echo_removes_its_audio_and_its_row(app) {
+        app.signed_up("ada@example.org").await;
+        let keep = app.uploaded_echo(Emotion::Calm).await;
+        let echo = app.uploaded_echo(Emotion::Calm).await;
+        assert_eq!(app.stored_files().len(), 2);
+        let response = app.call("echoes/delete", &[("id", &echo.id.to_string())]).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        assert_eq!(app.call("echoes/get", &[("id", &echo.id.to_string())]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.get(&echo.audio_url()).await.status, StatusCode::NOT_FOUND);
+        let files = app.stored_files();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].to_string_lossy().contains(&keep.id.to_string()));
+        assert_eq!(app.echo_rows().await, 1);
+        // Deleting it again is a clear 404, not an error.
+        assert_eq!(app.call("echoes/delete", &[("id", &echo.id.to_string())]).await.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn echo_endpoints_need_a_signed_in_user(app) {
+        assert_eq!(app.call("echoes/list", &[]).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.call("echoes/random", &[("emotion", "joy")]).await.status, StatusCode::UNAUTHORIZED);
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(app.get(&format!("/echoes/{id}/audio")).await.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Uploads over the cap are refused while streaming; a small cap keeps the
+/// test quick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_over_the_cap_is_refused_with_413_and_leaves_nothing() {
+    for backend in support::backends() {
+        let mut app = TestApp::start(backend, &[("MAX_AUDIO_FILE_SIZE", "4096")]).await;
+        app.signed_up("ada@example.org").await;
+        // Just over the cap: Content-Length is within the form allowance, so
+        // this is caught while streaming.
+        let response = app.upload(Upload::file("big.wav", "audio/wav", wav_sine(0.26)).field("emotion", "joy")).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", response.text());
+        let error = response.error();
+        assert!(error.message.contains("4 KiB"), "{}", error.message);
+        assert!(app.stored_files().is_empty(), "no temporary file is left: {:?}", app.stored_files());
+        assert_eq!(app.echo_rows().await, 0);
+        // Exactly at the cap is fine.
+        let mut exact = wav_sine(0.25);
+        exact.resize(4096, 0);
+        let response = app.upload(Upload::file("exact.wav", "audio/wav", exact).field("emotion", "joy")).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        app.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_declaring_a_huge_length_is_refused_before_reading() {
+    let mut app = TestApp::start(Backend::Sqlite, &[("MAX_AUDIO_FILE_SIZE", "4096")]).await;
+    app.signed_up("ada@example.org").await;
+    let (content_type, body) = Upload::wav(Emotion::Joy).multipart();
+    let request = axum::http::Request::post("/echoes")
+        .header("content-type", content_type)
+        .header("content-length", (200u64 * 1024 * 1024).to_string())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(app.stored_files().is_empty());
+    app.finish().await;
+}
