@@ -4,8 +4,16 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// The largest accepted audio file, in bytes.
+/// The largest accepted audio file, in bytes (for signed-in users: the
+/// upload page sends everyone else to log in).
 #[server(endpoint = "echoes/upload_limit")]
 pub async fn upload_limit() -> Result<u64, AppError> {
-    Ok(crate::infra::state::app_state().config.max_audio_file_size)
+    use crate::accounts::session::require_user_id;
+    use crate::error::server_fn_result;
+
+    server_fn_result(async move {
+        require_user_id().await?;
+        Ok(crate::infra::state::app_state().config.max_audio_file_size)
+    })
+    .await
 }
