@@ -63,16 +63,10 @@ impl Emotion {
     /// Parses user input (case-insensitive, surrounding spaces ignored).
     pub fn parse(input: &str) -> Result<Emotion, AppError> {
         let wanted = input.trim();
-        Emotion::ALL
-            .into_iter()
-            .find(|e| e.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| {
-                let names: Vec<&str> = Emotion::ALL.iter().map(|e| e.as_str()).collect();
-                AppError::invalid(
-                    "emotion",
-                    format!("Unknown emotion \"{wanted}\". Choose one of: {}.", names.join(", ")),
-                )
-            })
+        Emotion::ALL.into_iter().find(|e| e.as_str().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
+            let names: Vec<&str> = Emotion::ALL.iter().map(|e| e.as_str()).collect();
+            AppError::invalid("emotion", format!("Unknown emotion \"{wanted}\". Choose one of: {}.", names.join(", ")))
+        })
     }
 }
 

@@ -120,13 +120,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 Self::bad_request(format!("The request could not be read: {msg}"))
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::new(
-                ErrorCode::Internal,
-                "Could not reach the server. Check your connection and try again.",
-            ),
-            ServerFnErrorErr::MissingArg(arg) => {
-                Self::invalid(&arg, format!("Please fill in {arg}."))
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                Self::new(ErrorCode::Internal, "Could not reach the server. Check your connection and try again.")
             }
+            ServerFnErrorErr::MissingArg(arg) => Self::invalid(&arg, format!("Please fill in {arg}.")),
             other => Self::new(ErrorCode::Internal, format!("Unexpected error: {other}")),
         }
     }

@@ -5,10 +5,10 @@
 
 pub mod accounts;
 pub mod components;
+pub mod display;
 pub mod echoes;
 pub mod emotion;
 pub mod error;
-pub mod display;
 pub mod pages;
 
 #[cfg(feature = "ssr")]

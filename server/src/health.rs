@@ -23,5 +23,10 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     }
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = |r: &Result<(), String>| if r.is_ok() { "ok" } else { "unavailable" };
-    (status, Json(json!({ "status": if ok { "ok" } else { "unavailable" }, "database": word(&database), "storage": word(&storage) })))
+    (
+        status,
+        Json(
+            json!({ "status": if ok { "ok" } else { "unavailable" }, "database": word(&database), "storage": word(&storage) }),
+        ),
+    )
 }

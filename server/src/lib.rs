@@ -21,7 +21,10 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use app::echoes::{audio::serve_audio, upload::{upload_echo, FORM_OVERHEAD_BYTES}};
+use app::echoes::{
+    audio::serve_audio,
+    upload::{upload_echo, FORM_OVERHEAD_BYTES},
+};
 use app::infra::config::Config;
 use app::infra::db::Db;
 use app::infra::state::AppState;
@@ -73,10 +76,7 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -3,10 +3,10 @@
 
 mod support;
 
-use axum::http::StatusCode;
 use app::echoes::{Echo, EchoPage};
 use app::emotion::Emotion;
 use app::error::ErrorCode;
+use axum::http::StatusCode;
 use support::{audio::wav_sine, Backend, TestApp, Upload};
 
 on_every_backend! {

@@ -3,8 +3,8 @@
 
 mod support;
 
-use axum::http::StatusCode;
 use app::emotion::Emotion;
+use axum::http::StatusCode;
 use support::Upload;
 
 on_every_backend! {

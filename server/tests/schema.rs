@@ -44,7 +44,8 @@ async fn plan(db: &Db, sql: &str, args: &[Arg]) -> String {
             }
             let mut conn = pool.acquire().await.expect("connection");
             sqlx::query("SET enable_seqscan = off").execute(&mut *conn).await.expect("set");
-            let rows: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN {sql}")).fetch_all(&mut *conn).await.expect("explain");
+            let rows: Vec<(String,)> =
+                sqlx::query_as(&format!("EXPLAIN {sql}")).fetch_all(&mut *conn).await.expect("explain");
             rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n")
         }
     }
@@ -65,7 +66,11 @@ async fn listing_and_random_picks_use_the_indexes() {
                 vec![Arg::User, Arg::Int(21), Arg::Text("calm"), Arg::Int(now), Arg::User],
                 "echoes_by_user_emotion_time",
             ),
-            (RANDOM_SQL.to_owned(), vec![Arg::User, Arg::Text("calm"), Arg::Int(12345)], "echoes_by_user_emotion_random"),
+            (
+                RANDOM_SQL.to_owned(),
+                vec![Arg::User, Arg::Text("calm"), Arg::Int(12345)],
+                "echoes_by_user_emotion_random",
+            ),
         ];
         for (sql, args, index) in cases {
             let plan = plan(db, &sql, &args).await;

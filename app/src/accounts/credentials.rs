@@ -130,7 +130,9 @@ mod tests {
 
     #[test]
     fn implausible_emails_are_refused_on_the_email_field() {
-        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a da@example.org", "ada@.org", "ada@example..org"] {
+        for bad in
+            ["", "ada", "ada@", "@example.org", "ada@example", "a da@example.org", "ada@.org", "ada@example..org"]
+        {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field.as_deref(), Some("email"), "{bad}");
         }

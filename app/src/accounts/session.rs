@@ -11,27 +11,19 @@ const USER_ID: &str = "user_id";
 
 /// The session of the request being served.
 pub async fn request_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::internal("session layer missing", e))
+    leptos_axum::extract::<Session>().await.map_err(|e| AppError::internal("session layer missing", e))
 }
 
 /// The signed-in user's id, if any.
 pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
-    session
-        .get::<Uuid>(USER_ID)
-        .await
-        .map_err(|e| AppError::internal("session store", e))
+    session.get::<Uuid>(USER_ID).await.map_err(|e| AppError::internal("session store", e))
 }
 
 /// Signs `user_id` in: a fresh session id (defeats session fixation), then
 /// the user id stored in it.
 pub async fn start(session: &Session, user_id: Uuid) -> Result<(), AppError> {
     session.cycle_id().await.map_err(|e| AppError::internal("session cycle", e))?;
-    session
-        .insert(USER_ID, user_id)
-        .await
-        .map_err(|e| AppError::internal("session store", e))
+    session.insert(USER_ID, user_id).await.map_err(|e| AppError::internal("session store", e))
 }
 
 /// Signs out: the session row is deleted and the cookie cleared.

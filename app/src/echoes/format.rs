@@ -98,7 +98,8 @@ fn sniff_ebml(head: &[u8]) -> Option<AudioFormat> {
 /// ISO BMFF brands used by audio MP4s (M4A from iTunes/ffmpeg, Safari's
 /// MediaRecorder output, generic ISO brands).
 fn sniff_mp4(brand: &[u8]) -> Option<AudioFormat> {
-    const AUDIO_BRANDS: [&[u8; 4]; 9] = [b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso2", b"iso5", b"iso6", b"dash"];
+    const AUDIO_BRANDS: [&[u8; 4]; 9] =
+        [b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso2", b"iso5", b"iso6", b"dash"];
     AUDIO_BRANDS.iter().any(|b| &b[..] == brand).then_some(AudioFormat::Mp4Audio)
 }
 
@@ -136,7 +137,10 @@ mod tests {
             (b"fLaC\x00\x00\x00\x22".to_vec(), AudioFormat::Flac),
             (ogg_page(b"OpusHead\x01\x02"), AudioFormat::OggOpus),
             (ogg_page(b"\x01vorbis\x00\x00"), AudioFormat::OggVorbis),
-            ([&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84][..], b"webm"].concat(), AudioFormat::WebM),
+            (
+                [&[0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81, 0x01, 0x42, 0x82, 0x84][..], b"webm"].concat(),
+                AudioFormat::WebM,
+            ),
             ([&[0, 0, 0, 0x20][..], b"ftypM4A ", &[0, 0, 0, 0]].concat(), AudioFormat::Mp4Audio),
             (b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec(), AudioFormat::Mp3),
             (vec![0xFF, 0xFB, 0x90, 0x64], AudioFormat::Mp3),

@@ -15,10 +15,7 @@ pub async fn get_echo(id: String) -> Result<Echo, AppError> {
     server_fn_result(async move {
         let user_id = require_user_id().await?;
         let id = parse_echo_id(&id)?;
-        rows::find_owned(&app_state().db, user_id, id)
-            .await?
-            .ok_or_else(|| AppError::not_found("echo"))?
-            .into_echo()
+        rows::find_owned(&app_state().db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?.into_echo()
     })
     .await
 }

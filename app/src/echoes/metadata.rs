@@ -61,7 +61,10 @@ impl Tags {
                 continue;
             }
             if tag.chars().count() > Self::MAX_CHARS {
-                return Err(AppError::invalid("tags", format!("Keep each tag to {} characters or fewer.", Self::MAX_CHARS)));
+                return Err(AppError::invalid(
+                    "tags",
+                    format!("Keep each tag to {} characters or fewer.", Self::MAX_CHARS),
+                ));
             }
             if tag.chars().any(char::is_control) {
                 return Err(AppError::invalid("tags", "Tags cannot contain control characters."));

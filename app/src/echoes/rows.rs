@@ -12,8 +12,7 @@ use crate::infra::db::{now_millis, Db};
 use crate::infra::storage::ObjectKey;
 use crate::on_db;
 
-const COLUMNS: &str =
-    "id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, storage_key";
+const COLUMNS: &str = "id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, storage_key";
 
 #[derive(sqlx::FromRow)]
 pub struct EchoRow {

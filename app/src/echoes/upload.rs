@@ -23,12 +23,12 @@ use super::format::{AudioFormat, ACCEPTED, SNIFF_LEN};
 use super::metadata::{parse_captured_at, EchoMetadata, Note, Tags, Title};
 use super::rows::{self, NewEcho};
 use crate::accounts::session::signed_in_user_id;
+use crate::display::human_size;
 use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::now_millis;
 use crate::infra::state::AppState;
 use crate::infra::storage::{ObjectKey, PutError};
-use crate::display::human_size;
 
 /// Room for the form's text fields and multipart boundaries on top of the
 /// audio cap, when checking Content-Length and limiting the whole body.
@@ -43,7 +43,9 @@ pub async fn upload_echo(State(state): State<AppState>, session: Session, reques
     let result = receive(&state, &session, request).await;
     match (result, wants_html) {
         (Ok(echo), true) => Redirect::to(&echo.page_url()).into_response(),
-        (Ok(echo), false) => (StatusCode::CREATED, [(header::LOCATION, echo.page_url())], axum::Json(echo)).into_response(),
+        (Ok(echo), false) => {
+            (StatusCode::CREATED, [(header::LOCATION, echo.page_url())], axum::Json(echo)).into_response()
+        }
         (Err(err), true) if err.code == ErrorCode::Unauthenticated => Redirect::to("/login").into_response(),
         (Err(err), true) => Redirect::to(&upload_page_with_error(&err)).into_response(),
         (Err(err), false) => err.into_response(),
@@ -51,10 +53,7 @@ pub async fn upload_echo(State(state): State<AppState>, session: Session, reques
 }
 
 fn accepts_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
 }
 
 /// The form page again, told which error to show (by code and field only:
@@ -70,11 +69,8 @@ fn upload_page_with_error(err: &AppError) -> String {
 async fn receive(state: &AppState, session: &Session, request: Request) -> Result<super::Echo, AppError> {
     let user_id = signed_in_user_id(session).await?.ok_or_else(AppError::unauthenticated)?;
     let cap = state.config.max_audio_file_size;
-    if let Some(length) = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
+    if let Some(length) =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
     {
         if length > cap + FORM_OVERHEAD_BYTES {
             return Err(too_large(cap));
@@ -91,7 +87,14 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
         (Ok(metadata), Some((key, format, size))) => {
             rows::insert(
                 &state.db,
-                NewEcho { id: echo_id, user_id, metadata: &metadata, content_type: format.content_type(), size_bytes: *size, key },
+                NewEcho {
+                    id: echo_id,
+                    user_id,
+                    metadata: &metadata,
+                    content_type: format.content_type(),
+                    size_bytes: *size,
+                    key,
+                },
             )
             .await
         }
@@ -99,7 +102,9 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
         (Err(err), _) => Err(err),
     };
     match &result {
-        Ok(echo) => tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded"),
+        Ok(echo) => {
+            tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded")
+        }
         Err(_) => {
             // Nothing half-made stays behind: no row was written, so the object goes too.
             if let Some((key, _, _)) = &stored {
@@ -186,12 +191,10 @@ async fn store_audio(
     if head.is_empty() {
         return Err(AppError::invalid("audio", "The file is empty."));
     }
-    let format = AudioFormat::sniff(&head).ok_or_else(|| {
-        AppError {
-            code: ErrorCode::UnsupportedMediaType,
-            message: format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED}."),
-            field: Some("audio".into()),
-        }
+    let format = AudioFormat::sniff(&head).ok_or_else(|| AppError {
+        code: ErrorCode::UnsupportedMediaType,
+        message: format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED}."),
+        field: Some("audio".into()),
     })?;
     let key = ObjectKey::for_echo(user_id, echo_id, format.extension());
     let cap = state.config.max_audio_file_size;
@@ -214,7 +217,11 @@ fn too_large(cap: u64) -> AppError {
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError { code: ErrorCode::PayloadTooLarge, message: "The upload is too large.".into(), field: Some("audio".into()) }
+        AppError {
+            code: ErrorCode::PayloadTooLarge,
+            message: "The upload is too large.".into(),
+            field: Some("audio".into()),
+        }
     } else {
         AppError::bad_request(format!("The form could not be read: {}", err.body_text()))
     }

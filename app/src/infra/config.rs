@@ -17,7 +17,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("CORS_ORIGINS", "(none)", "Comma-separated origins allowed to call the API from another site."),
     ("SESSION_TTL_DAYS", "14", "How long a browser session lasts without activity."),
     ("DATABASE_MAX_CONNECTIONS", "10", "Size of the database connection pool."),
-    ("RUST_LOG", "info,echoes=debug", "Log filter (tracing `EnvFilter` syntax)."),
+    ("RUST_LOG", "info", "Log filter (tracing `EnvFilter` syntax)."),
     ("LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
 ];
 
@@ -58,11 +58,10 @@ impl Config {
     /// Builds the config from any lookup function; tests pass a map.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &'static str| -> String {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| default_of(name).to_owned())
+            lookup(name).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default_of(name).to_owned())
         };
-        let invalid = |name: &'static str, reason: &str| ConfigError { name, value: get(name), reason: reason.to_owned() };
+        let invalid =
+            |name: &'static str, reason: &str| ConfigError { name, value: get(name), reason: reason.to_owned() };
 
         let max_audio_file_size = get("MAX_AUDIO_FILE_SIZE")
             .trim()
@@ -152,8 +151,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 

@@ -52,10 +52,7 @@ impl Db {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
         Ok(Db::Sqlite(pool))
     }
 

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 use super::error_view;
 use crate::components::field_error::FormError;
 use crate::components::player::Player;
-use crate::echoes::{get_echo, DeleteEcho, Echo};
 use crate::display::format_moment;
+use crate::echoes::{get_echo, DeleteEcho, Echo};
 
 #[component]
 pub fn EchoDetailPage() -> impl IntoView {

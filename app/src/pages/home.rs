@@ -8,9 +8,9 @@ use leptos_router::hooks::use_query_map;
 use super::error_view;
 use crate::components::emotion_chips::EmotionChips;
 use crate::components::player::Player;
+use crate::display::format_moment;
 use crate::echoes::random_echo;
 use crate::emotion::Emotion;
-use crate::display::format_moment;
 use crate::CurrentUserResource;
 
 #[component]
@@ -49,12 +49,15 @@ fn TimeMachine(name: String) -> impl IntoView {
     let emotion = move || query.with(|q| q.get("emotion")).and_then(|e| Emotion::parse(&e).ok());
     // Bumped by "Another one" to draw again without leaving the page.
     let draw = RwSignal::new(0u32);
-    let echo = Resource::new(move || (emotion(), draw.get()), |(emotion, _)| async move {
-        match emotion {
-            Some(emotion) => random_echo(emotion.as_str().to_owned()).await.map(|e| (emotion, e)).map(Some),
-            None => Ok(None),
-        }
-    });
+    let echo = Resource::new(
+        move || (emotion(), draw.get()),
+        |(emotion, _)| async move {
+            match emotion {
+                Some(emotion) => random_echo(emotion.as_str().to_owned()).await.map(|e| (emotion, e)).map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <section class="hero">
             <h1>{format!("How do you want to feel, {name}?")}</h1>

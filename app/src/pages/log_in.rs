@@ -18,7 +18,6 @@ pub fn LogInPage() -> impl IntoView {
             <h1>"Log in"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormError error/>
-                <FieldError error field="credentials"/>
                 <label for="email">"Email"</label>
                 <input id="email" type="email" name="email" autocomplete="email" required/>
                 <FieldError error field="email"/>

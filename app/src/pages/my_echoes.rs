@@ -7,9 +7,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::error_view;
 use crate::components::emotion_chips::EmotionChips;
+use crate::display::format_moment;
 use crate::echoes::{list_echoes, Echo};
 use crate::emotion::Emotion;
-use crate::display::format_moment;
 
 #[component]
 pub fn MyEchoesPage() -> impl IntoView {

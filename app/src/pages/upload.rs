@@ -8,9 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::field_error::{FieldError, FormError};
+use crate::display::human_size;
 use crate::echoes::{upload_limit, Note, Tags, Title as EchoTitle};
 use crate::emotion::Emotion;
-use crate::display::human_size;
 use crate::error::{AppError, ErrorCode};
 
 #[component]

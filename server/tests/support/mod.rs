@@ -96,7 +96,9 @@ impl Drop for PostgresDatabase {
                 runtime.block_on(async {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await;
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
                     }
                 });
             }
@@ -130,7 +132,10 @@ impl TestApp {
                 use sqlx::Connection;
                 let name = format!("echoes_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
-                sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 let url = replace_database(admin_url, &name);
                 (url, Some(PostgresDatabase { admin_url: admin_url.clone(), name }))
             }
@@ -306,7 +311,13 @@ impl Upload {
     }
 
     pub fn file(name: &str, content_type: &str, bytes: Vec<u8>) -> Upload {
-        Upload { file_name: name.into(), file_type: content_type.into(), bytes, fields: Vec::new(), accept: "application/json" }
+        Upload {
+            file_name: name.into(),
+            file_type: content_type.into(),
+            bytes,
+            fields: Vec::new(),
+            accept: "application/json",
+        }
     }
 
     pub fn field(mut self, name: &str, value: &str) -> Upload {
@@ -324,7 +335,10 @@ impl Upload {
         let boundary = "----echoes-test-boundary";
         let mut body = Vec::new();
         for (name, value) in &self.fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!(

@@ -1,0 +1,67 @@
+// Shared steps for the browser stories.
+import { expect, Page } from '@playwright/test';
+
+/** A real, playable WAV: `seconds` of a 440 Hz tone, 16-bit mono 16 kHz. */
+export function wavTone(seconds: number): Buffer {
+  const rate = 16_000;
+  const samples = Math.floor(rate * seconds);
+  const buffer = Buffer.alloc(44 + samples * 2);
+  buffer.write('RIFF', 0);
+  buffer.writeUInt32LE(36 + samples * 2, 4);
+  buffer.write('WAVEfmt ', 8);
+  buffer.writeUInt32LE(16, 16);
+  buffer.writeUInt16LE(1, 20);
+  buffer.writeUInt16LE(1, 22);
+  buffer.writeUInt32LE(rate, 24);
+  buffer.writeUInt32LE(rate * 2, 28);
+  buffer.writeUInt16LE(2, 32);
+  buffer.writeUInt16LE(16, 34);
+  buffer.write('data', 36);
+  buffer.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    buffer.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000), 44 + i * 2);
+  }
+  return buffer;
+}
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
+}
+
+/** Fails the test on any uncaught page error or console error. */
+export function failOnPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}
+
+/** Waits until the WASM has hydrated the page (the app marks <body>). */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export async function signUp(page: Page, email: string, password: string, name: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/echoes$/);
+}
+
+export async function uploadEcho(page: Page, opts: { title: string; emotion: string; seconds?: number }) {
+  await page.goto('/upload');
+  await page.getByLabel('Audio file').setInputFiles({
+    name: 'moment.wav',
+    mimeType: 'audio/wav',
+    buffer: wavTone(opts.seconds ?? 2),
+  });
+  await page.locator('label', { hasText: new RegExp(`^${opts.emotion}$`) }).click();
+  await page.getByLabel(/^Title/).fill(opts.title);
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole('heading', { level: 1, name: opts.title })).toBeVisible();
+}

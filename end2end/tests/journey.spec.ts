@@ -1,0 +1,52 @@
+// The first complete path, with the WASM hydrated: sign up → upload a real
+// audio file → find it under its emotion → play it → delete it.
+import { test, expect } from '@playwright/test';
+import { failOnPageErrors, signUp, uniqueEmail, uploadEcho, waitForHydration } from './helpers';
+
+test('sign up, upload, filter by emotion, play and delete an echo', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await page.goto('/');
+  await waitForHydration(page);
+
+  await signUp(page, uniqueEmail('journey'), 'correct horse battery', 'Journey Tester');
+  await waitForHydration(page);
+  await expect(page.getByTestId('signed-in-as')).toHaveText('Journey Tester');
+
+  await uploadEcho(page, { title: 'Harbour at dusk', emotion: 'Calm' });
+  await uploadEcho(page, { title: 'Birthday song', emotion: 'Joy' });
+
+  // Filtering is a client-side navigation once hydrated: the page is not reloaded.
+  await page.goto('/echoes');
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  await page.getByRole('navigation', { name: 'Filter by emotion' }).getByRole('link', { name: 'Calm' }).click();
+  await expect(page).toHaveURL(/\/echoes\?emotion=calm$/);
+  const list = page.getByTestId('echo-list');
+  await expect(list.getByRole('link', { name: 'Harbour at dusk' })).toBeVisible();
+  await expect(list.getByRole('link', { name: 'Birthday song' })).toHaveCount(0);
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+
+  // Play it for real: the audio streams through Range requests.
+  await list.getByRole('link', { name: 'Harbour at dusk' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Harbour at dusk' })).toBeVisible();
+  const player = page.getByTestId('player');
+  await player.evaluate((audio: HTMLAudioElement) => audio.play());
+  await expect
+    .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 15_000 })
+    .toBeGreaterThan(0);
+  expect(await player.evaluate((audio: HTMLAudioElement) => audio.duration)).toBeCloseTo(2, 1);
+
+  // Delete, after confirming.
+  await page.getByText('Delete this echo…').click();
+  await page.getByRole('button', { name: 'Delete permanently' }).click();
+  await expect(page).toHaveURL(/\/echoes$/);
+  await expect(page.getByTestId('echo-list').getByRole('link', { name: 'Harbour at dusk' })).toHaveCount(0);
+  await expect(page.getByTestId('echo-list').getByRole('link', { name: 'Birthday song' })).toBeVisible();
+
+  // The home page plays a random echo of the chosen emotion.
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Play a random echo of' }).getByRole('link', { name: 'Joy' }).click();
+  await expect(page.getByTestId('random-echo').getByRole('link', { name: 'Birthday song' })).toBeVisible();
+
+  expect(errors, errors.join('\n')).toEqual([]);
+});

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: unit, integration (SQLite; PostgreSQL too when
+# TEST_DATABASE_URL is set) and end-to-end in Chromium against the release
+# build. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+say "Unit tests"
+cargo test -p app --features ssr --lib
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  say "Integration tests on SQLite and PostgreSQL"
+else
+  say "Integration tests on SQLite (set TEST_DATABASE_URL to add PostgreSQL)"
+fi
+cargo test -p server
+
+say "Release build"
+cargo leptos build --release
+
+say "End-to-end tests in Chromium"
+export ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes"
+export ECHOES_SITE_ROOT="$(pwd)/target/site"
+(cd end2end && npx playwright test)
+say "All tests passed"
