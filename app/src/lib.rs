@@ -19,7 +19,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use accounts::{current_user, LogIn, LogOut, SignUp};
+use accounts::current_user;
 use components::nav::Nav;
 use pages::{EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, SignUpPage, UploadPage};
 
@@ -44,30 +44,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The account actions, shared so the header can follow sign-in changes.
+/// Bumped whenever someone signs in or out, so the signed-in user is
+/// fetched again. (Each form owns its own action: Leptos hands a no-JS
+/// form's error back only to actions created inside `<Routes>`.)
 #[derive(Clone, Copy)]
-pub struct AccountActions {
-    pub log_in: ServerAction<LogIn>,
-    pub sign_up: ServerAction<SignUp>,
-    pub log_out: ServerAction<LogOut>,
+pub struct AuthChanged(pub RwSignal<u32>);
+
+impl AuthChanged {
+    pub fn notify(self) {
+        self.0.update(|n| *n += 1);
+    }
+
+    /// Notifies once each time `action` succeeds.
+    pub fn follow<S>(self, action: ServerAction<S>)
+    where
+        S: leptos::server_fn::ServerFn<Output = (), Error = error::AppError> + Clone + Send + Sync + 'static,
+    {
+        Effect::new(move |_| {
+            if let Some(Ok(())) = action.value().get() {
+                self.notify();
+            }
+        });
+    }
 }
 
-/// The signed-in user, refetched whenever an account action completes.
+/// The signed-in user, fetched again whenever [`AuthChanged`] says so.
 pub type CurrentUserResource = Resource<Result<Option<accounts::User>, error::AppError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let actions = AccountActions {
-        log_in: ServerAction::<LogIn>::new(),
-        sign_up: ServerAction::<SignUp>::new(),
-        log_out: ServerAction::<LogOut>::new(),
-    };
-    let user: CurrentUserResource = Resource::new(
-        move || (actions.log_in.version().get(), actions.sign_up.version().get(), actions.log_out.version().get()),
-        |_| current_user(),
-    );
-    provide_context(actions);
+    let auth_changed = AuthChanged(RwSignal::new(0));
+    let user: CurrentUserResource = Resource::new(move || auth_changed.0.get(), |_| current_user());
+    provide_context(auth_changed);
     provide_context(user);
 
     view! {

@@ -8,7 +8,7 @@ test('sign up, log out, log in and upload with JavaScript disabled', async ({ pa
   const email = uniqueEmail('nojs');
   await signUp(page, email, 'correct horse battery', 'No Script');
   await page.getByRole('button', { name: 'Log out' }).click();
-  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Log in' })).toBeVisible();
 
   // A wrong password comes back to the form with the message next to it.
   await page.goto('/login');

@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::{AccountActions, CurrentUserResource};
+use crate::accounts::LogOut;
+use crate::{AuthChanged, CurrentUserResource};
 
 #[component]
 pub fn Nav() -> impl IntoView {
     let user = expect_context::<CurrentUserResource>();
-    let actions = expect_context::<AccountActions>();
+    let log_out = ServerAction::<LogOut>::new();
+    expect_context::<AuthChanged>().follow(log_out);
     view! {
         <header class="site-header">
             <a class="skip-link" href="#main">"Skip to content"</a>
@@ -21,7 +23,7 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/echoes">"My echoes"</A>
                                 <A href="/upload">"Upload"</A>
                                 <span class="who" data-testid="signed-in-as">{user.display_name}</span>
-                                <ActionForm action=actions.log_out attr:class="inline-form">
+                                <ActionForm action=log_out attr:class="inline-form">
                                     <button type="submit" class="link-button">"Log out"</button>
                                 </ActionForm>
                             }.into_any(),

@@ -21,8 +21,6 @@ pub enum AudioFormat {
 /// when the file is shorter).
 pub const SNIFF_LEN: usize = 64;
 
-/// Human list of what is accepted, for error messages.
-pub const ACCEPTED: &str = "WAV, MP3, Ogg (Opus or Vorbis), WebM, MP4/M4A audio, FLAC";
 
 impl AudioFormat {
     pub fn content_type(self) -> &'static str {

@@ -32,6 +32,14 @@ use uuid::Uuid;
 
 use crate::emotion::Emotion;
 
+/// The accepted audio formats, as people read them (errors, the upload form).
+pub const ACCEPTED_FORMATS: &str = "WAV, MP3, Ogg (Opus or Vorbis), WebM, MP4/M4A audio, FLAC";
+
+/// What we say when a file is not one of [`ACCEPTED_FORMATS`].
+pub fn not_audio_message() -> String {
+    format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED_FORMATS}.")
+}
+
 /// An echo as pages and API clients see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Echo {

@@ -19,7 +19,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::format::{AudioFormat, ACCEPTED, SNIFF_LEN};
+use super::format::{AudioFormat, SNIFF_LEN};
 use super::metadata::{parse_captured_at, EchoMetadata, Note, Tags, Title};
 use super::rows::{self, NewEcho};
 use crate::accounts::session::signed_in_user_id;
@@ -193,7 +193,7 @@ async fn store_audio(
     }
     let format = AudioFormat::sniff(&head).ok_or_else(|| AppError {
         code: ErrorCode::UnsupportedMediaType,
-        message: format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED}."),
+        message: super::not_audio_message(),
         field: Some("audio".into()),
     })?;
     let key = ObjectKey::for_echo(user_id, echo_id, format.extension());

@@ -62,7 +62,7 @@ fn TimeMachine(name: String) -> impl IntoView {
         <section class="hero">
             <h1>{format!("How do you want to feel, {name}?")}</h1>
             <p>"Pick an emotion and Echoes plays one of your moments that carries it."</p>
-            <EmotionChips selected=emotion() href=|e| format!("/?emotion={}", e.as_str()) label="Play a random echo of"/>
+            <EmotionChips selected=Signal::derive(emotion) href=|e| format!("/?emotion={}", e.as_str()) label="Play a random echo of"/>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Finding an echo…"</p> }>
             {move || Suspend::new(async move {

@@ -6,11 +6,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::field_error::{FieldError, FormError};
-use crate::AccountActions;
+use crate::accounts::LogIn;
+use crate::AuthChanged;
 
 #[component]
 pub fn LogInPage() -> impl IntoView {
-    let action = expect_context::<AccountActions>().log_in;
+    let action = ServerAction::<LogIn>::new();
+    expect_context::<AuthChanged>().follow(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Log in"/>

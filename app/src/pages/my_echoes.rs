@@ -24,7 +24,7 @@ pub fn MyEchoesPage() -> impl IntoView {
             <A href="/upload" attr:class="button">"Upload an echo"</A>
         </div>
         <EmotionChips
-            selected=emotion().and_then(|e| Emotion::parse(&e).ok())
+            selected=Signal::derive(move || emotion().and_then(|e| Emotion::parse(&e).ok()))
             href=|e| format!("/echoes?emotion={}", e.as_str())
             all_href="/echoes"
             label="Filter by emotion"

@@ -6,11 +6,13 @@ use leptos_router::components::A;
 
 use crate::accounts::{DisplayName, Password};
 use crate::components::field_error::{FieldError, FormError};
-use crate::AccountActions;
+use crate::accounts::SignUp;
+use crate::AuthChanged;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = expect_context::<AccountActions>().sign_up;
+    let action = ServerAction::<SignUp>::new();
+    expect_context::<AuthChanged>().follow(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Sign up"/>

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::human_size;
-use crate::echoes::{upload_limit, Note, Tags, Title as EchoTitle};
+use crate::echoes::{not_audio_message, upload_limit, Note, Tags, Title as EchoTitle};
 use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 
@@ -87,9 +87,7 @@ fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Opti
     let field = field.unwrap_or("audio");
     let message = match (code, field) {
         (ErrorCode::PayloadTooLarge, _) => format!("The file is larger than the {} limit.", human_size(limit)),
-        (ErrorCode::UnsupportedMediaType, _) => {
-            "That file is not audio Echoes can keep. Accepted formats: WAV, MP3, Ogg (Opus or Vorbis), WebM, MP4/M4A audio, FLAC.".to_owned()
-        }
+        (ErrorCode::UnsupportedMediaType, _) => not_audio_message(),
         (ErrorCode::Validation, "audio") => "Choose a non-empty audio file to upload.".to_owned(),
         (ErrorCode::Validation, "emotion") => "Choose the emotion this echo carries.".to_owned(),
         (ErrorCode::Validation, "title") => format!("Keep the title to {} characters or fewer.", EchoTitle::MAX_CHARS),
