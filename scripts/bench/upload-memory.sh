@@ -32,9 +32,11 @@ make_wav "$work/small.wav" 100000
 make_wav "$work/20mb.wav" 20000000
 make_wav "$work/200mb.wav" 200000000
 
-upload() { # $1 = file; prints status and time
-  curl -s -o /dev/null -w '%{http_code} in %{time_total}s' -b "$jar" -H 'Accept: application/json' \
-    -F emotion=calm -F "audio=@$1;type=audio/wav" "http://127.0.0.1:$port/echoes" || true
+upload() { # $1 = file, then extra curl options; prints status, time and bytes sent
+  local file=$1; shift
+  curl -s -o /dev/null -w '%{http_code} in %{time_total}s after sending %{size_upload} bytes' -b "$jar" \
+    -H 'Accept: application/json' "$@" -F emotion=calm -F "audio=@$file;type=audio/wav" \
+    "http://127.0.0.1:$port/echoes" || true
 }
 
 echo "warm-up upload (100 kB): $(upload "$work/small.wav")"
@@ -46,5 +48,7 @@ echo "peak RSS after 20 MB:            ${after20} kB (+$(( after20 - before )) k
 echo "200 MB upload (over the cap):    $(upload "$work/200mb.wav")"
 after200=$(hwm)
 echo "peak RSS after 200 MB:           ${after200} kB (+$(( after200 - after20 )) kB)"
+echo "200 MB chunked (no length):     $(upload "$work/200mb.wav" -H 'Transfer-Encoding: chunked')"
+echo "peak RSS after chunked 200 MB:   $(hwm) kB"
 for i in 1 2 3 4 5; do upload "$work/20mb.wav" >/dev/null; done
 echo "peak RSS after 5 more 20 MB:     $(hwm) kB"
