@@ -154,25 +154,3 @@ mod http_response {
         }
     }
 }
-
-/// Runs a server function's body and, when it fails, gives the response the
-/// error's status — except for plain HTML form posts, which Leptos answers
-/// with a redirect back to the form (carrying the error) so they work
-/// without JavaScript.
-#[cfg(feature = "ssr")]
-pub async fn server_fn_result<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    let result = body.await;
-    if let Err(err) = &result {
-        use leptos::prelude::use_context;
-        let is_form_post = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
-            .and_then(|accept| accept.to_str().ok().map(|a| a.contains("text/html")))
-            .unwrap_or(false);
-        if !is_form_post {
-            if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-                options.set_status(err.status_code());
-            }
-        }
-    }
-    result
-}

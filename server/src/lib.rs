@@ -4,6 +4,7 @@
 //! integration tests drive the very same router.
 
 pub mod health;
+pub mod server_fn_status;
 pub mod session_store;
 
 use std::sync::Arc;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(server_fn_status::set_error_status))
         .layer(sessions)
         .layer(cors(&config))
         .layer(SetResponseHeaderLayer::if_not_present(

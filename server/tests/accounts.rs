@@ -111,3 +111,14 @@ on_every_backend! {
         assert!(location.contains("__err="), "{location}");
     }
 }
+
+on_every_backend! {
+    async fn a_call_with_missing_fields_is_a_bad_request_not_a_server_error(app) {
+        let response = app.call("accounts/sign_up", &[("email", "ada@example.org")]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text());
+        let error = response.error();
+        assert_eq!(error.code, app::error::ErrorCode::BadRequest);
+        let response = app.call("echoes/get", &[]).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text());
+    }
+}

@@ -8,20 +8,16 @@ use crate::error::AppError;
 #[server(endpoint = "accounts/me")]
 pub async fn current_user() -> Result<Option<User>, AppError> {
     use super::{session, users};
-    use crate::error::server_fn_result;
     use crate::infra::state::app_state;
 
-    server_fn_result(async move {
-        let session = session::request_session().await?;
-        let Some(user_id) = session::signed_in_user_id(&session).await? else {
-            return Ok(None);
-        };
-        let user = users::find_by_id(&app_state().db, user_id).await?;
-        if user.is_none() {
-            // The account is gone (deleted elsewhere): drop the stale session.
-            session::end(&session).await?;
-        }
-        Ok(user)
-    })
-    .await
+    let session = session::request_session().await?;
+    let Some(user_id) = session::signed_in_user_id(&session).await? else {
+        return Ok(None);
+    };
+    let user = users::find_by_id(&app_state().db, user_id).await?;
+    if user.is_none() {
+        // The account is gone (deleted elsewhere): drop the stale session.
+        session::end(&session).await?;
+    }
+    Ok(user)
 }

@@ -7,20 +7,16 @@ use crate::error::AppError;
 #[server(endpoint = "accounts/sign_up")]
 pub async fn sign_up(email: String, password: String, display_name: String) -> Result<(), AppError> {
     use super::{credentials::*, session, users};
-    use crate::error::server_fn_result;
     use crate::infra::state::app_state;
 
-    server_fn_result(async move {
-        let email = Email::parse(&email)?;
-        let display_name = DisplayName::parse(&display_name)?;
-        let password = Password::parse_new(password)?;
-        let state = app_state();
-        let hash = state.passwords.hash(password).await?;
-        let user = users::insert(&state.db, &email, &display_name, &hash).await?;
-        session::start(&session::request_session().await?, user.id).await?;
-        tracing::info!(user_id = %user.id, "signed up");
-        leptos_axum::redirect("/echoes");
-        Ok(())
-    })
-    .await
+    let email = Email::parse(&email)?;
+    let display_name = DisplayName::parse(&display_name)?;
+    let password = Password::parse_new(password)?;
+    let state = app_state();
+    let hash = state.passwords.hash(password).await?;
+    let user = users::insert(&state.db, &email, &display_name, &hash).await?;
+    session::start(&session::request_session().await?, user.id).await?;
+    tracing::info!(user_id = %user.id, "signed up");
+    leptos_axum::redirect("/echoes");
+    Ok(())
 }

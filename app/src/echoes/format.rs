@@ -21,7 +21,6 @@ pub enum AudioFormat {
 /// when the file is shorter).
 pub const SNIFF_LEN: usize = 64;
 
-
 impl AudioFormat {
     pub fn content_type(self) -> &'static str {
         match self {

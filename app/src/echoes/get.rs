@@ -9,13 +9,9 @@ use crate::error::AppError;
 pub async fn get_echo(id: String) -> Result<Echo, AppError> {
     use super::{parse_echo_id, rows};
     use crate::accounts::session::require_user_id;
-    use crate::error::server_fn_result;
     use crate::infra::state::app_state;
 
-    server_fn_result(async move {
-        let user_id = require_user_id().await?;
-        let id = parse_echo_id(&id)?;
-        rows::find_owned(&app_state().db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?.into_echo()
-    })
-    .await
+    let user_id = require_user_id().await?;
+    let id = parse_echo_id(&id)?;
+    rows::find_owned(&app_state().db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?.into_echo()
 }

@@ -9,11 +9,7 @@ use crate::error::AppError;
 #[server(endpoint = "echoes/upload_limit")]
 pub async fn upload_limit() -> Result<u64, AppError> {
     use crate::accounts::session::require_user_id;
-    use crate::error::server_fn_result;
 
-    server_fn_result(async move {
-        require_user_id().await?;
-        Ok(crate::infra::state::app_state().config.max_audio_file_size)
-    })
-    .await
+    require_user_id().await?;
+    Ok(crate::infra::state::app_state().config.max_audio_file_size)
 }

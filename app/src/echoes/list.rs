@@ -35,23 +35,18 @@ pub async fn list_echoes(emotion: Option<String>, before: Option<String>) -> Res
     use super::rows;
     use crate::accounts::session::require_user_id;
     use crate::emotion::Emotion;
-    use crate::error::server_fn_result;
     use crate::infra::state::app_state;
 
-    server_fn_result(async move {
-        let user_id = require_user_id().await?;
-        let emotion = emotion.filter(|e| !e.trim().is_empty()).map(|e| Emotion::parse(&e)).transpose()?;
-        let before = before.filter(|b| !b.is_empty()).map(|b| EchoCursor::parse(&b)).transpose()?;
-        let mut rows = rows::list_page(&app_state().db, user_id, emotion, before, PAGE_SIZE + 1).await?;
-        let has_more = rows.len() as i64 > PAGE_SIZE;
-        rows.truncate(PAGE_SIZE as usize);
-        let echoes = rows.into_iter().map(rows::EchoRow::into_echo).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = has_more
-            .then(|| echoes.last().map(|e| EchoCursor { captured_at: e.captured_at, id: e.id }.encode()))
-            .flatten();
-        Ok(EchoPage { echoes, next_cursor })
-    })
-    .await
+    let user_id = require_user_id().await?;
+    let emotion = emotion.filter(|e| !e.trim().is_empty()).map(|e| Emotion::parse(&e)).transpose()?;
+    let before = before.filter(|b| !b.is_empty()).map(|b| EchoCursor::parse(&b)).transpose()?;
+    let mut rows = rows::list_page(&app_state().db, user_id, emotion, before, PAGE_SIZE + 1).await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let echoes = rows.into_iter().map(rows::EchoRow::into_echo).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor =
+        has_more.then(|| echoes.last().map(|e| EchoCursor { captured_at: e.captured_at, id: e.id }.encode())).flatten();
+    Ok(EchoPage { echoes, next_cursor })
 }
 
 #[cfg(test)]

@@ -10,13 +10,9 @@ pub async fn random_echo(emotion: String) -> Result<Option<Echo>, AppError> {
     use super::rows;
     use crate::accounts::session::require_user_id;
     use crate::emotion::Emotion;
-    use crate::error::server_fn_result;
     use crate::infra::state::app_state;
 
-    server_fn_result(async move {
-        let user_id = require_user_id().await?;
-        let emotion = Emotion::parse(&emotion)?;
-        rows::random_of(&app_state().db, user_id, emotion).await?.map(rows::EchoRow::into_echo).transpose()
-    })
-    .await
+    let user_id = require_user_id().await?;
+    let emotion = Emotion::parse(&emotion)?;
+    rows::random_of(&app_state().db, user_id, emotion).await?.map(rows::EchoRow::into_echo).transpose()
 }

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::field_error::{FieldError, FormError};
 use crate::accounts::LogIn;
+use crate::components::field_error::{FieldError, FormError};
 use crate::AuthChanged;
 
 #[component]

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::accounts::SignUp;
 use crate::accounts::{DisplayName, Password};
 use crate::components::field_error::{FieldError, FormError};
-use crate::accounts::SignUp;
 use crate::AuthChanged;
 
 #[component]

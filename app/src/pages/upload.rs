@@ -91,7 +91,9 @@ fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Opti
         (ErrorCode::Validation, "audio") => "Choose a non-empty audio file to upload.".to_owned(),
         (ErrorCode::Validation, "emotion") => "Choose the emotion this echo carries.".to_owned(),
         (ErrorCode::Validation, "title") => format!("Keep the title to {} characters or fewer.", EchoTitle::MAX_CHARS),
-        (ErrorCode::Validation, "tags") => format!("Use at most {} tags of up to {} characters.", Tags::MAX_TAGS, Tags::MAX_CHARS),
+        (ErrorCode::Validation, "tags") => {
+            format!("Use at most {} tags of up to {} characters.", Tags::MAX_TAGS, Tags::MAX_CHARS)
+        }
         (ErrorCode::Validation, "note") => format!("Keep the note to {} characters or fewer.", Note::MAX_CHARS),
         (ErrorCode::Validation, "captured_at") => "Enter a date and time that is not in the future.".to_owned(),
         (ErrorCode::BadRequest, _) => "The upload did not arrive whole. Please try again.".to_owned(),
