@@ -122,3 +122,12 @@ on_every_backend! {
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_the_session_cookie_is_secure() {
+    let mut app = support::TestApp::start(support::Backend::Sqlite, &[("PUBLIC_URL", "https://echoes.example")]).await;
+    let response = app.sign_up("ada@example.org", PASSWORD, "Ada").await;
+    let cookie = response.header("set-cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    app.finish().await;
+}
