@@ -6,11 +6,30 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const port = Number(process.env.E2E_PORT ?? 3100);
+// Two deployments of the same build: local disk, and S3 (a real
+// S3-protocol server, testkit's echoes-test-s3) with direct uploads.
+const localPort = 3100;
+const s3Port = 3101;
+const s3ServerPort = 3190;
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'echoes', 'target');
 const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
+const s3Bin = process.env.ECHOES_TEST_S3_BIN ?? join(targetDir, 'debug', 'echoes-test-s3');
 const siteRoot = process.env.ECHOES_SITE_ROOT ?? resolve(__dirname, '..', 'target', 'site');
 const data = mkdtempSync(join(tmpdir(), 'echoes-e2e-'));
+
+function echoesEnv(name: string, port: number, extra: Record<string, string> = {}) {
+  return {
+    DATABASE_URL: `sqlite://${data}/${name}.db`,
+    AUDIO_STORAGE_PATH: join(data, `${name}-audio`),
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    LEPTOS_SITE_ROOT: siteRoot,
+    LEPTOS_OUTPUT_NAME: 'echoes',
+    LEPTOS_ENV: 'PROD',
+    RUST_LOG: 'warn',
+    PATH: process.env.PATH ?? '',
+    ...extra,
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -21,8 +40,11 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
+  projects: [
+    { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` } },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` } },
+  ],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -38,21 +60,33 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `"${bin}"`,
-    url: `http://127.0.0.1:${port}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      DATABASE_URL: `sqlite://${data}/echoes.db`,
-      AUDIO_STORAGE_PATH: join(data, 'audio'),
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: siteRoot,
-      LEPTOS_OUTPUT_NAME: 'echoes',
-      LEPTOS_ENV: 'PROD',
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      command: `"${bin}"`,
+      url: `http://127.0.0.1:${localPort}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: echoesEnv('local', localPort),
     },
-  },
+    {
+      // The S3 server first, then Echoes pointed at it (creating its bucket).
+      command: `"${resolve(__dirname, 'start-with-s3.sh')}" "${s3Bin}" "${join(data, 's3')}" ${s3ServerPort} "${bin}"`,
+      url: `http://127.0.0.1:${s3Port}/ready`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: echoesEnv('s3', s3Port, {
+        S3_BUCKET_NAME: 'e2e-audio',
+        S3_ENDPOINT_URL: `http://127.0.0.1:${s3ServerPort}`,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_AUTO_CREATE_BUCKET: 'true',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'echoes-test-access-key',
+        AWS_SECRET_ACCESS_KEY: 'echoes-test-secret-key-0123456789',
+      }),
+    },
+  ],
 });

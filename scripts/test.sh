@@ -20,9 +20,11 @@ cargo test -p server
 
 say "Release build"
 cargo leptos build --release
+cargo build -p testkit --bin echoes-test-s3
 
 say "End-to-end tests in Chromium"
 export ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes"
 export ECHOES_SITE_ROOT="$(pwd)/target/site"
+export ECHOES_TEST_S3_BIN="$CARGO_TARGET_DIR/debug/echoes-test-s3"
 (cd end2end && npx playwright test)
 say "All tests passed"

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// A Range header that starts past the end of the object.
     RangeNotSatisfiable,
+    /// "Complete" before the file has arrived in storage.
+    UploadNotReceived,
     /// Something failed on our side; details are in the server log.
     Internal,
 }
@@ -47,6 +49,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::RangeNotSatisfiable => 416,
+            Self::UploadNotReceived => 409,
             Self::Internal => 500,
         }
     }

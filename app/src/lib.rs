@@ -4,6 +4,8 @@
 //! crate hydrates it in the browser.
 
 pub mod accounts;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod components;
 pub mod display;
 pub mod echoes;

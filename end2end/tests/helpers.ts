@@ -52,8 +52,8 @@ export async function signUp(page: Page, email: string, password: string, name: 
   await expect(page).toHaveURL(/\/echoes$/);
 }
 
-export async function uploadEcho(page: Page, opts: { title: string; emotion: string; seconds?: number }) {
-  await page.goto('/upload');
+export async function uploadEcho(page: Page, opts: { title: string; emotion: string; seconds?: number; navigate?: boolean }) {
+  if (opts.navigate !== false) await page.goto('/upload');
   await page.getByLabel('Audio file').setInputFiles({
     name: 'moment.wav',
     mimeType: 'audio/wav',

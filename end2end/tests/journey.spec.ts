@@ -3,6 +3,8 @@
 import { test, expect } from '@playwright/test';
 import { failOnPageErrors, signUp, uniqueEmail, uploadEcho, waitForHydration } from './helpers';
 
+const s3Port = 3190;
+
 test('sign up, upload, filter by emotion, play and delete an echo', async ({ page }) => {
   const errors = failOnPageErrors(page);
   await page.goto('/');
@@ -12,7 +14,27 @@ test('sign up, upload, filter by emotion, play and delete an echo', async ({ pag
   await waitForHydration(page);
   await expect(page.getByTestId('signed-in-as')).toHaveText('Journey Tester');
 
-  await uploadEcho(page, { title: 'Harbour at dusk', emotion: 'Calm' });
+  // The hydrated form sends the file itself, with a progress bar: slow the
+  // upload down so the bar is seen moving. With S3 it goes straight to the bucket.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 256 * 1024,
+  });
+  const viaS3 = test.info().project.name === 's3';
+  const sent = page.waitForRequest((r) =>
+    viaS3 ? r.method() === 'PUT' && r.url().includes(`:${s3Port}/`) : r.method() === 'POST' && r.url().endsWith('/echoes'),
+  );
+  await page.goto('/upload');
+  await waitForHydration(page);
+  const uploaded = uploadEcho(page, { title: 'Harbour at dusk', emotion: 'Calm', seconds: 20, navigate: false });
+  await expect(page.getByTestId('upload-progress')).toBeVisible();
+  await expect(page.getByText(/Uploading… [1-9]\d?%/)).toBeVisible();
+  await uploaded;
+  await sent;
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   await uploadEcho(page, { title: 'Birthday song', emotion: 'Joy' });
 
   // Filtering is a client-side navigation once hydrated: the page is not reloaded.
@@ -34,7 +56,7 @@ test('sign up, upload, filter by emotion, play and delete an echo', async ({ pag
   await expect
     .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 15_000 })
     .toBeGreaterThan(0);
-  expect(await player.evaluate((audio: HTMLAudioElement) => audio.duration)).toBeCloseTo(2, 1);
+  expect(await player.evaluate((audio: HTMLAudioElement) => audio.duration)).toBeCloseTo(20, 1);
 
   // Delete, after confirming.
   await page.getByText('Delete this echo…').click();

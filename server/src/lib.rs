@@ -29,7 +29,7 @@ use app::echoes::{
 use app::infra::config::Config;
 use app::infra::db::Db;
 use app::infra::state::AppState;
-use app::infra::storage::{LocalDisk, Storage};
+use app::infra::storage::{LocalDisk, S3Storage, Storage};
 use app::{shell, App};
 use session_store::DbSessionStore;
 
@@ -38,7 +38,14 @@ use session_store::DbSessionStore;
 pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url, config.database_max_connections).await?;
     db.migrate().await?;
-    let storage = Storage::Local(LocalDisk::new(&config.audio_storage_path)?);
+    let storage = match &config.s3 {
+        Some(s3) => {
+            let storage = Storage::S3(S3Storage::connect(s3).await?);
+            tracing::info!(bucket = %s3.bucket, endpoint = s3.endpoint.as_deref().unwrap_or("AWS"), "audio is kept in S3");
+            storage
+        }
+        None => Storage::Local(LocalDisk::new(&config.audio_storage_path)?),
+    };
     let passwords = app::accounts::password_hash::PasswordHasher::new().await?;
     Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords })
 }
@@ -92,6 +99,27 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
         .allow_credentials(true)
         .max_age(Duration::from_secs(3600))
+}
+
+/// Sweeps direct uploads never completed (object and record) a few times per
+/// TTL, for as long as the server runs. Each replica sweeps; a record is
+/// removed once, so they do not step on each other.
+pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    let ttl_secs = state.config.pending_upload_ttl_secs;
+    let every = Duration::from_secs((ttl_secs / 4).clamp(10, 600));
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            let cutoff = app::infra::db::now_millis() - (ttl_secs as i64) * 1000;
+            match app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(swept = n, "removed abandoned uploads"),
+                Err(err) => tracing::warn!(error = %err, "upload sweep failed; will retry"),
+            }
+        }
+    })
 }
 
 /// Deletes expired sessions every hour, for as long as the server runs.

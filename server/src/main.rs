@@ -35,6 +35,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let addr = config.site_addr;
     let state = server::build_state(config, leptos_options).await?;
     let cleanup = server::spawn_session_cleanup(&state);
+    let sweeper = server::spawn_upload_sweeper(&state);
     let app = server::router(state.clone());
 
     // Without TCP_NODELAY a response written in two parts (headers, then a
@@ -47,6 +48,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     tracing::info!("Echoes is listening on http://{addr}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     cleanup.abort();
+    sweeper.abort();
     state.db.close().await;
     tracing::info!("Echoes stopped");
     Ok(())

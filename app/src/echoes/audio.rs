@@ -1,12 +1,15 @@
 //! `GET /echoes/{id}/audio`: the stable URL every player streams from.
-//! Serves HTTP Range requests (206 with `Accept-Ranges: bytes`, 416 past the
-//! end) so players can seek, with the sniffed Content-Type, `nosniff`, and an
-//! inline Content-Disposition whose file name we make ourselves.
+//! From local disk it serves HTTP Range requests (206 with `Accept-Ranges:
+//! bytes`, 416 past the end) so players can seek, with the sniffed
+//! Content-Type, `nosniff`, and an inline Content-Disposition whose file name
+//! we make ourselves. With S3 it redirects to a fresh, short-lived presigned
+//! GET carrying the same type and disposition — the URL in the page never
+//! expires, so a paused player can always resume.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{parse_echo_id, rows};
@@ -26,6 +29,19 @@ pub async fn serve_audio(
     let row = rows::find_owned(&state.db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?;
     let key = row.storage_key()?;
     let size = row.size_bytes();
+    let extension = key.as_str().rsplit('.').next().unwrap_or("audio");
+    let disposition = format!("inline; filename=\"echo-{id}.{extension}\"");
+
+    if let Some(url) = state
+        .storage
+        .playback_url(&key, row.content_type(), &disposition)
+        .await
+        .map_err(|e| AppError::internal("presign audio", e))?
+    {
+        let mut response = Redirect::temporary(&url).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(response);
+    }
 
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         None => None,
@@ -44,13 +60,12 @@ pub async fn serve_audio(
     };
 
     let body = state.storage.read_range(&key, range).await.map_err(|e| AppError::internal("read audio", e))?;
-    let extension = key.as_str().rsplit('.').next().unwrap_or("audio");
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header_value(row.content_type()));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CONTENT_DISPOSITION, header_value(&format!("inline; filename=\"echo-{id}.{extension}\"")));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     headers.insert(header::ETAG, header_value(&format!("\"{id}\"")));
     match range {

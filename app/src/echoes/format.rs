@@ -21,7 +21,73 @@ pub enum AudioFormat {
 /// when the file is shorter).
 pub const SNIFF_LEN: usize = 64;
 
+/// Formats as a client can name them before we have seen a byte: a
+/// declared MIME type says the container, not always the codec (`audio/ogg`
+/// is Opus or Vorbis).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudioFamily {
+    Wav,
+    Mp3,
+    Ogg,
+    WebM,
+    Mp4,
+    Flac,
+}
+
+impl AudioFamily {
+    /// The family a declared Content-Type names, accepting the aliases
+    /// browsers use (`audio/x-wav`, `audio/x-m4a`, `video/webm`, …).
+    pub fn from_declared(content_type: &str) -> Option<AudioFamily> {
+        let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        Some(match essence.as_str() {
+            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => AudioFamily::Wav,
+            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg" => AudioFamily::Mp3,
+            "audio/ogg" | "audio/opus" | "audio/vorbis" | "application/ogg" => AudioFamily::Ogg,
+            "audio/webm" | "video/webm" => AudioFamily::WebM,
+            "audio/mp4" | "audio/x-m4a" | "audio/m4a" | "audio/aac" | "video/mp4" => AudioFamily::Mp4,
+            "audio/flac" | "audio/x-flac" => AudioFamily::Flac,
+            _ => return None,
+        })
+    }
+
+    /// The object-key extension for an upload declared as this family.
+    pub fn extension(self) -> &'static str {
+        match self {
+            AudioFamily::Wav => "wav",
+            AudioFamily::Mp3 => "mp3",
+            AudioFamily::Ogg => "ogg",
+            AudioFamily::WebM => "webm",
+            AudioFamily::Mp4 => "m4a",
+            AudioFamily::Flac => "flac",
+        }
+    }
+}
+
 impl AudioFormat {
+    pub fn family(self) -> AudioFamily {
+        match self {
+            AudioFormat::Wav => AudioFamily::Wav,
+            AudioFormat::Mp3 => AudioFamily::Mp3,
+            AudioFormat::OggOpus | AudioFormat::OggVorbis => AudioFamily::Ogg,
+            AudioFormat::WebM => AudioFamily::WebM,
+            AudioFormat::Mp4Audio => AudioFamily::Mp4,
+            AudioFormat::Flac => AudioFamily::Flac,
+        }
+    }
+
+    /// A short name for messages ("WAV", "Ogg Opus").
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "WAV",
+            AudioFormat::Mp3 => "MP3",
+            AudioFormat::OggOpus => "Ogg Opus",
+            AudioFormat::OggVorbis => "Ogg Vorbis",
+            AudioFormat::WebM => "WebM",
+            AudioFormat::Mp4Audio => "MP4 audio",
+            AudioFormat::Flac => "FLAC",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             AudioFormat::Wav => "audio/wav",
@@ -145,6 +211,15 @@ mod tests {
         for (bytes, expected) in cases {
             assert_eq!(AudioFormat::sniff(&bytes), Some(expected), "{expected:?}");
         }
+    }
+
+    #[test]
+    fn declared_types_map_to_families_with_browser_aliases() {
+        assert_eq!(AudioFamily::from_declared("audio/webm;codecs=opus"), Some(AudioFamily::WebM));
+        assert_eq!(AudioFamily::from_declared("audio/x-m4a"), Some(AudioFamily::Mp4));
+        assert_eq!(AudioFamily::from_declared("Audio/WAV"), Some(AudioFamily::Wav));
+        assert_eq!(AudioFamily::from_declared("image/png"), None);
+        assert_eq!(AudioFormat::OggOpus.family(), AudioFamily::from_declared("audio/ogg").unwrap());
     }
 
     #[test]

@@ -116,6 +116,29 @@ pub struct EchoMetadata {
     pub captured_at: i64,
 }
 
+impl EchoMetadata {
+    /// Parses every field at once (the direct-upload "complete" call).
+    pub fn from_fields(
+        emotion: &str,
+        title: Option<&str>,
+        tags: Option<&str>,
+        note: Option<&str>,
+        captured_at: Option<&str>,
+        now: i64,
+    ) -> Result<EchoMetadata, AppError> {
+        if emotion.trim().is_empty() {
+            return Err(AppError::invalid("emotion", "Choose the emotion this echo carries."));
+        }
+        Ok(EchoMetadata {
+            emotion: Emotion::parse(emotion)?,
+            title: Title::parse(title.unwrap_or_default())?,
+            note: Note::parse(note.unwrap_or_default())?,
+            tags: Tags::parse(tags.unwrap_or_default())?,
+            captured_at: parse_captured_at(captured_at.unwrap_or_default(), now)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@
 //! Wire types and metadata parsing are shared with the browser.
 
 mod delete;
+mod direct_upload;
 mod get;
-mod limits;
 mod list;
 mod metadata;
 mod random;
@@ -16,13 +16,18 @@ pub mod audio;
 #[cfg(feature = "ssr")]
 pub mod format;
 #[cfg(feature = "ssr")]
+pub mod pending;
+#[cfg(feature = "ssr")]
 pub mod rows;
 #[cfg(feature = "ssr")]
 pub mod upload;
 
 pub use delete::{delete_echo, DeleteEcho};
+pub use direct_upload::{
+    complete_upload, init_upload, upload_settings, CompleteUpload, DirectUpload, InitUpload, UploadOptions,
+    UploadSettings,
+};
 pub use get::{get_echo, GetEcho};
-pub use limits::{upload_limit, UploadLimit};
 pub use list::{list_echoes, EchoCursor, ListEchoes, PAGE_SIZE};
 pub use metadata::{parse_captured_at, parse_echo_id, EchoMetadata, Note, Tags, Title};
 pub use random::{random_echo, RandomEcho};

@@ -17,6 +17,23 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("CORS_ORIGINS", "(none)", "Comma-separated origins allowed to call the API from another site."),
     ("SESSION_TTL_DAYS", "14", "How long a browser session lasts without activity."),
     ("DATABASE_MAX_CONNECTIONS", "10", "Size of the database connection pool."),
+    ("S3_BUCKET_NAME", "(none)", "Set to keep audio in this S3 bucket instead of on local disk."),
+    ("AWS_REGION", "us-east-1", "The bucket's region."),
+    ("S3_ENDPOINT_URL", "(AWS)", "An S3-compatible endpoint (MinIO, R2, Ceph, …)."),
+    ("S3_FORCE_PATH_STYLE", "false", "`true` for stores that need `endpoint/bucket/key` URLs."),
+    ("S3_AUTO_CREATE_BUCKET", "false", "`true` creates the bucket at start when it is missing."),
+    ("S3_PRESIGN_EXP_SECONDS", "900", "Lifetime of presigned upload and playback URLs."),
+    (
+        "AWS_ACCESS_KEY_ID",
+        "(AWS chain)",
+        "S3 credentials; when unset, the standard AWS chain (profiles, instance roles) is used.",
+    ),
+    ("AWS_SECRET_ACCESS_KEY", "(AWS chain)", "Goes with `AWS_ACCESS_KEY_ID`."),
+    (
+        "PENDING_UPLOAD_TTL_SECONDS",
+        "3600",
+        "Direct uploads not completed within this time are swept (object and record).",
+    ),
     ("RUST_LOG", "info", "Log filter (tracing `EnvFilter` syntax)."),
     ("LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
 ];
@@ -32,6 +49,22 @@ pub struct Config {
     pub session_ttl_days: i64,
     pub database_max_connections: u32,
     pub log_json: bool,
+    /// Set when audio lives in S3 rather than on local disk.
+    pub s3: Option<S3Settings>,
+    pub pending_upload_ttl_secs: u64,
+}
+
+/// Where and how to reach the S3 bucket.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub force_path_style: bool,
+    pub auto_create_bucket: bool,
+    pub presign_expiry_secs: u64,
+    /// Explicit keys; `None` means the standard AWS credential chain.
+    pub credentials: Option<(String, String)>,
 }
 
 /// A variable that is set but cannot be used.
@@ -123,6 +156,10 @@ impl Config {
                 "text" => false,
                 _ => return Err(invalid("LOG_FORMAT", "expected text or json")),
             },
+            s3: s3_settings(&get, &invalid)?,
+            pending_upload_ttl_secs: get("PENDING_UPLOAD_TTL_SECONDS")
+                .parse::<u64>()
+                .map_err(|_| invalid("PENDING_UPLOAD_TTL_SECONDS", "expected a number of seconds"))?,
         })
     }
 
@@ -134,6 +171,53 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }
+}
+
+fn s3_settings(
+    get: &dyn Fn(&'static str) -> String,
+    invalid: &dyn Fn(&'static str, &str) -> ConfigError,
+) -> Result<Option<S3Settings>, ConfigError> {
+    let bucket = get("S3_BUCKET_NAME");
+    if bucket.trim().is_empty() {
+        return Ok(None);
+    }
+    let flag = |name: &'static str| match get(name).trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        _ => Err(invalid(name, "expected true or false")),
+    };
+    let endpoint = Some(get("S3_ENDPOINT_URL").trim().trim_end_matches('/').to_owned()).filter(|e| !e.is_empty());
+    if let Some(endpoint) = &endpoint {
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(invalid("S3_ENDPOINT_URL", "expected an http:// or https:// URL"));
+        }
+    }
+    let presign_expiry_secs = get("S3_PRESIGN_EXP_SECONDS")
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=7 * 24 * 3600).contains(s))
+        .ok_or_else(|| invalid("S3_PRESIGN_EXP_SECONDS", "expected seconds between 1 and 604800 (7 days)"))?;
+    let key = get("AWS_ACCESS_KEY_ID");
+    let secret = get("AWS_SECRET_ACCESS_KEY");
+    let credentials = match (key.trim().is_empty(), secret.trim().is_empty()) {
+        (true, true) => None,
+        (false, false) => Some((key, secret)),
+        _ => {
+            return Err(invalid(
+                "AWS_SECRET_ACCESS_KEY",
+                "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither",
+            ))
+        }
+    };
+    Ok(Some(S3Settings {
+        bucket: bucket.trim().to_owned(),
+        region: get("AWS_REGION").trim().to_owned(),
+        endpoint,
+        force_path_style: flag("S3_FORCE_PATH_STYLE")?,
+        auto_create_bucket: flag("S3_AUTO_CREATE_BUCKET")?,
+        presign_expiry_secs,
+        credentials,
+    }))
 }
 
 fn default_of(name: &str) -> &'static str {
@@ -181,6 +265,32 @@ mod tests {
         assert_eq!(err.name, "DATABASE_URL");
         let err = config_with(&[("SESSION_TTL_DAYS", "-1")]).unwrap_err();
         assert_eq!(err.name, "SESSION_TTL_DAYS");
+    }
+
+    #[test]
+    fn s3_is_used_only_when_a_bucket_is_named() {
+        assert!(config_with(&[]).unwrap().s3.is_none());
+        let config = config_with(&[
+            ("S3_BUCKET_NAME", "echoes-audio"),
+            ("S3_ENDPOINT_URL", "http://127.0.0.1:9000/"),
+            ("S3_FORCE_PATH_STYLE", "true"),
+        ])
+        .unwrap();
+        let s3 = config.s3.unwrap();
+        assert_eq!(s3.bucket, "echoes-audio");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert!(s3.force_path_style && !s3.auto_create_bucket);
+        assert_eq!(s3.presign_expiry_secs, 900);
+        assert!(s3.credentials.is_none());
+    }
+
+    #[test]
+    fn half_a_credential_pair_is_refused() {
+        let err = config_with(&[("S3_BUCKET_NAME", "b"), ("AWS_ACCESS_KEY_ID", "AKIA")]).unwrap_err();
+        assert_eq!(err.name, "AWS_SECRET_ACCESS_KEY");
+        let err = config_with(&[("S3_BUCKET_NAME", "b"), ("S3_FORCE_PATH_STYLE", "maybe")]).unwrap_err();
+        assert_eq!(err.name, "S3_FORCE_PATH_STYLE");
     }
 
     #[test]

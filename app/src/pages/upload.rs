@@ -9,37 +9,73 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::human_size;
-use crate::echoes::{not_audio_message, upload_limit, Note, Tags, Title as EchoTitle};
+use crate::echoes::{not_audio_message, upload_settings, Note, Tags, Title as EchoTitle};
 use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 
 #[component]
 pub fn UploadPage() -> impl IntoView {
     let query = use_query_map();
-    let limit = Resource::new(|| (), |_| upload_limit());
+    let settings = Resource::new(|| (), |_| upload_settings());
     view! {
         <Title text="Upload an echo"/>
         <section class="card">
             <h1>"Upload an echo"</h1>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let limit = match limit.await {
-                        Ok(limit) => limit,
+                    let settings = match settings.await {
+                        Ok(settings) => settings,
                         Err(err) => return super::error_view(err),
                     };
-                    let error = query.with(|q| error_from_query(q.get("error").as_deref(), q.get("field").as_deref(), limit));
-                    let error = Signal::stored(error);
-                    view! { <UploadForm limit error/> }.into_any()
+                    let limit = settings.max_bytes;
+                    let sent_back = query.with(|q| error_from_query(q.get("error").as_deref(), q.get("field").as_deref(), limit));
+                    view! { <UploadForm limit direct=settings.direct sent_back/> }.into_any()
                 })}
             </Suspense>
         </section>
     }
 }
 
+/// The form. Before hydration (or without JS) it is a plain multipart post;
+/// once hydrated it sends the file itself, with a progress bar, straight to
+/// S3 when `direct`.
 #[component]
-fn UploadForm(limit: u64, error: Signal<Option<AppError>>) -> impl IntoView {
+fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl IntoView {
+    // Fraction sent, while an upload is under way.
+    let progress = RwSignal::new(None::<f64>);
+    let failed = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || failed.get().or_else(|| sent_back.clone()));
+    #[cfg(feature = "hydrate")]
+    let navigate = leptos_router::hooks::use_navigate();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            ev.prevent_default();
+            if progress.get_untracked().is_some() {
+                return;
+            }
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else {
+                return;
+            };
+            failed.set(None);
+            progress.set(Some(0.0));
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                let sent = crate::browser::upload::send_form(&form, direct, move |f| progress.set(Some(f))).await;
+                progress.set(None);
+                match sent {
+                    Ok(echo) => navigate(&echo.page_url(), Default::default()),
+                    Err(err) => failed.set(Some(err)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, direct);
+    };
     view! {
-        <form method="post" action="/echoes" enctype="multipart/form-data" class="stack" data-testid="upload-form">
+        <form method="post" action="/echoes" enctype="multipart/form-data" class="stack" data-testid="upload-form"
+            on:submit=on_submit>
             <FormError error/>
             <label for="audio">"Audio file"</label>
             <input id="audio" type="file" name="audio" accept="audio/*,.wav,.mp3,.ogg,.opus,.webm,.m4a,.flac" required
@@ -75,7 +111,14 @@ fn UploadForm(limit: u64, error: Signal<Option<AppError>>) -> impl IntoView {
             <input id="captured_at" type="datetime-local" name="captured_at"/>
             <FieldError error field="captured_at"/>
 
-            <button type="submit">"Upload"</button>
+            {move || progress.get().map(|fraction| {
+                let percent = (fraction * 100.0).round() as u32;
+                view! {
+                    <label for="upload-progress">{format!("Uploading… {percent}%")}</label>
+                    <progress id="upload-progress" max="100" value=percent.to_string() data-testid="upload-progress"></progress>
+                }
+            })}
+            <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
         </form>
     }
 }

@@ -51,6 +51,27 @@ pub fn backends() -> Vec<Backend> {
     all
 }
 
+/// Runs each test body once per backend, each time on a fresh app keeping
+/// its audio in a fresh S3 server.
+#[macro_export]
+macro_rules! on_every_backend_with_s3 {
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                for backend in $crate::support::backends() {
+                    eprintln!("-- {} on {:?} with S3", stringify!($name), backend);
+                    #[allow(unused_mut)]
+                    let mut $app = $crate::support::TestApp::start_with_s3(backend, &[]).await;
+                    $body
+                    $app.finish().await;
+                }
+            }
+        )*
+    };
+}
+
 /// Runs each test body once per backend, each time on a fresh app.
 #[macro_export]
 macro_rules! on_every_backend {
@@ -78,12 +99,28 @@ pub struct TestApp {
     pub cookie: Option<String>,
     storage_dir: tempfile::TempDir,
     postgres: Option<PostgresDatabase>,
+    /// The S3 server this app stores audio in, when started with S3.
+    pub s3: Option<testkit::S3Server>,
+    s3_root: Option<tempfile::TempDir>,
 }
 
 /// A throwaway PostgreSQL database, dropped when the test ends.
-struct PostgresDatabase {
+pub struct PostgresDatabase {
     admin_url: String,
     name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    /// Creates a fresh database next to the one `admin_url` names.
+    pub async fn create(admin_url: &str) -> PostgresDatabase {
+        use sqlx::Connection;
+        let name = format!("echoes_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut conn).await.expect("create test database");
+        let url = replace_database(admin_url, &name);
+        PostgresDatabase { admin_url: admin_url.to_owned(), name, url }
+    }
 }
 
 impl Drop for PostgresDatabase {
@@ -123,21 +160,27 @@ fn replace_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
+    /// A fresh app on `backend` keeping its audio in a fresh S3 server.
+    pub async fn start_with_s3(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
+        let root = tempfile::tempdir().expect("temp dir");
+        let s3 = testkit::S3Server::start(root.path(), 0).await.expect("start the S3 test server");
+        let mut vars: Vec<(&str, String)> = s3.echoes_config("echoes-test");
+        vars.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut app = TestApp::start(backend, &pairs).await;
+        app.s3 = Some(s3);
+        app.s3_root = Some(root);
+        app
+    }
+
     /// A fresh app on `backend`; `overrides` set configuration variables.
     pub async fn start(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
         let storage_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match &backend {
             Backend::Sqlite => (format!("sqlite://{}/echoes.db", storage_dir.path().display()), None),
             Backend::Postgres { admin_url } => {
-                use sqlx::Connection;
-                let name = format!("echoes_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
-                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create test database");
-                let url = replace_database(admin_url, &name);
-                (url, Some(PostgresDatabase { admin_url: admin_url.clone(), name }))
+                let db = PostgresDatabase::create(admin_url).await;
+                (db.url.clone(), Some(db))
             }
         };
         let audio_path = storage_dir.path().join("audio").display().to_string();
@@ -153,7 +196,7 @@ impl TestApp {
         let options = LeptosOptions::builder().output_name("echoes").build();
         let state = server::build_state(config, options).await.expect("build state");
         let router = server::router(state.clone());
-        TestApp { router, state, cookie: None, storage_dir, postgres }
+        TestApp { router, state, cookie: None, storage_dir, postgres, s3: None, s3_root: None }
     }
 
     /// Closes the pool so the throwaway database can be dropped.
@@ -243,6 +286,8 @@ impl TestApp {
             cookie: None,
             storage_dir: tempfile::tempdir().expect("temp dir"),
             postgres: None,
+            s3: None,
+            s3_root: None,
         };
         other.signed_up(email).await;
         other

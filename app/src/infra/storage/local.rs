@@ -89,7 +89,7 @@ impl LocalDisk {
 
     pub async fn head(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {
         let meta = tokio::fs::metadata(self.path_of(key)).await.map_err(not_found_or_io)?;
-        Ok(ObjectMeta { size: meta.len() })
+        Ok(ObjectMeta { size: meta.len(), content_type: None })
     }
 
     pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {

@@ -1,0 +1,4 @@
+//! Browser-only helpers (compiled into the WASM, never on the server).
+
+pub mod upload;
+pub mod xhr;

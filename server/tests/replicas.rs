@@ -1,0 +1,129 @@
+//! Two Echoes processes behind one database and one bucket, as a team runs
+//! them behind a load balancer: a session made on one is valid on the
+//! other, and an echo uploaded through one plays through the other.
+//! The database is PostgreSQL when `TEST_DATABASE_URL` is set (a fresh one),
+//! otherwise one SQLite file shared by both processes.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use support::audio::wav_sine;
+use support::Upload;
+
+struct Replica {
+    base: String,
+    child: Child,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+async fn start_replica(vars: &[(&str, String)]) -> Replica {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_echoes"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_OUTPUT_NAME", "echoes")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let child = command.spawn().expect("start an echoes process");
+    let replica = Replica { base: format!("http://127.0.0.1:{port}"), child };
+    for _ in 0..150 {
+        if reqwest::get(format!("{}/ready", replica.base)).await.is_ok_and(|r| r.status().is_success()) {
+            return replica;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the replica on port {port} did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_share_sessions_and_echoes() {
+    let s3_root = tempfile::tempdir().unwrap();
+    let s3 = testkit::S3Server::start(s3_root.path(), 0).await.unwrap();
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let (database_url, _postgres) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin) => {
+            let db = support::PostgresDatabase::create(&admin).await;
+            (db.url.clone(), Some(db))
+        }
+        None => (format!("sqlite://{}/shared.db", sqlite_dir.path().display()), None),
+    };
+    let mut vars = s3.echoes_config("replicas");
+    vars.push(("DATABASE_URL", database_url));
+    let a = start_replica(&vars).await;
+    let b = start_replica(&vars).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    // Sign up on A…
+    let signed_up = http
+        .post(format!("{}/api/accounts/sign_up", a.base))
+        .header("accept", "application/json")
+        .form(&[("email", "ada@example.org"), ("password", support::PASSWORD), ("display_name", "Ada")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), 200);
+    let cookie = signed_up.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+
+    // …and B knows the session.
+    let me: Option<app::accounts::User> = http
+        .post(format!("{}/api/accounts/me", b.base))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me.map(|u| u.email).as_deref(), Some("ada@example.org"));
+
+    // Upload through A, play through B.
+    let bytes = wav_sine(0.3);
+    let (content_type, body) = Upload::file("m.wav", "audio/wav", bytes.clone()).field("emotion", "calm").multipart();
+    let uploaded = http
+        .post(format!("{}/echoes", a.base))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), 201);
+    let echo: app::echoes::Echo = uploaded.json().await.unwrap();
+    let redirect = http.get(format!("{}{}", b.base, echo.audio_url())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(redirect.status(), 307);
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let played = http.get(&location).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(played.as_ref(), bytes.as_slice());
+
+    // Logging out on B ends the session on A too.
+    let out = http
+        .post(format!("{}/api/accounts/log_out", b.base))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    let audio = http.get(format!("{}{}", a.base, echo.audio_url())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(audio.status(), 401);
+}

@@ -1,0 +1,227 @@
+//! Audio in S3: presigned direct uploads and their traps, uploads through
+//! the server, playback by redirect, deletion, and the sweeper — against a
+//! real S3-protocol server that checks every signature.
+
+mod support;
+
+use app::echoes::{DirectUpload, Echo};
+use app::error::ErrorCode;
+use app::infra::storage::{ObjectKey, StorageError};
+use axum::http::StatusCode;
+use support::{audio::wav_sine, TestApp, Upload};
+
+/// Asks for a presigned PUT.
+async fn init(app: &mut TestApp, size: usize, content_type: &str) -> DirectUpload {
+    let response = app.call("echoes/init_upload", &[("size", &size.to_string()), ("content_type", content_type)]).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()
+}
+
+/// PUTs `body` to the presigned URL with the signed headers (optionally
+/// overriding one), as the browser would. Returns the S3 status.
+async fn put(upload: &DirectUpload, body: Vec<u8>, override_header: Option<(&str, &str)>) -> u16 {
+    let client = reqwest::Client::new();
+    let mut request = client.put(&upload.url);
+    for (name, value) in &upload.headers {
+        if name.eq_ignore_ascii_case("content-length") {
+            continue; // reqwest sets it from the body
+        }
+        match override_header {
+            Some((o, v)) if o.eq_ignore_ascii_case(name) => request = request.header(name, v),
+            _ => request = request.header(name, value),
+        }
+    }
+    request.body(body).send().await.expect("PUT to S3").status().as_u16()
+}
+
+async fn complete(app: &mut TestApp, upload: &DirectUpload, emotion: &str) -> support::TestResponse {
+    let id = upload.upload_id.to_string();
+    app.call("echoes/complete_upload", &[("upload_id", &id), ("emotion", emotion), ("title", "Sea wall")]).await
+}
+
+on_every_backend_with_s3! {
+    async fn a_direct_upload_becomes_an_echo_that_plays_by_redirect(app) {
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.5);
+        let upload = init(&mut app, bytes.len(), "audio/wav").await;
+        assert_eq!(upload.method, "PUT");
+        let signed: Vec<String> = upload.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+        assert!(signed.contains(&"content-type".to_owned()), "{signed:?}");
+        assert!(upload.url.contains("content-length") || signed.contains(&"content-length".to_owned()), "length is signed: {upload:?}");
+        assert_eq!(put(&upload, bytes.clone(), None).await, 200);
+        let response = complete(&mut app, &upload, "calm").await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let echo: Echo = response.json();
+        assert_eq!(echo.id, upload.upload_id);
+        assert_eq!(echo.content_type, "audio/wav");
+        assert_eq!(echo.size_bytes as usize, bytes.len());
+        assert_eq!(echo.title.as_deref(), Some("Sea wall"));
+
+        // Playback: a fresh presigned GET behind the stable URL, never cached.
+        let audio = app.get(&echo.audio_url()).await;
+        assert_eq!(audio.status, StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(audio.header("cache-control"), "no-store");
+        let location = audio.header("location").to_owned();
+        assert!(location.contains("X-Amz-Signature="), "{location}");
+        let client = reqwest::Client::new();
+        let whole = client.get(&location).send().await.unwrap();
+        assert_eq!(whole.status(), 200);
+        assert_eq!(whole.headers()["content-type"], "audio/wav");
+        assert_eq!(whole.bytes().await.unwrap().as_ref(), bytes.as_slice());
+        let part = client.get(&location).header("range", "bytes=4-11").send().await.unwrap();
+        assert_eq!(part.status(), 206);
+        assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[4..12]);
+
+        // Completing again answers with the same echo.
+        let again = complete(&mut app, &upload, "calm").await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert_eq!(again.json::<Echo>().id, echo.id);
+
+        // Delete removes the object from the bucket.
+        let key = ObjectKey::parse(&format!("{}/{}.wav", app.me().await.unwrap().id, echo.id)).unwrap();
+        assert!(app.state.storage.head(&key).await.is_ok());
+        assert_eq!(app.call("echoes/delete", &[("id", &echo.id.to_string())]).await.status, StatusCode::OK);
+        assert!(matches!(app.state.storage.head(&key).await, Err(StorageError::NotFound)));
+    }
+
+    async fn a_presigned_put_with_another_length_or_type_is_refused(app) {
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.5);
+        let upload = init(&mut app, bytes.len(), "audio/wav").await;
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(&[0; 1000]);
+        assert_eq!(put(&upload, longer, None).await, 403, "a longer body must be refused");
+        assert_eq!(put(&upload, bytes[..100].to_vec(), None).await, 403, "a shorter body must be refused");
+        assert_eq!(put(&upload, bytes.clone(), Some(("content-type", "text/html"))).await, 403, "another type must be refused");
+        let response = complete(&mut app, &upload, "calm").await;
+        assert_eq!(response.status, StatusCode::CONFLICT, "nothing arrived: {}", response.text());
+        assert_eq!(put(&upload, bytes, None).await, 200, "the declared file still goes through");
+    }
+
+    async fn a_tampered_presigned_url_is_refused(app) {
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.2);
+        let mut upload = init(&mut app, bytes.len(), "audio/wav").await;
+        let at = upload.url.find("X-Amz-Signature=").expect("signature") + "X-Amz-Signature=".len();
+        let flipped = if &upload.url[at..at + 1] == "a" { "b" } else { "a" };
+        upload.url.replace_range(at..at + 1, flipped);
+        assert_eq!(put(&upload, bytes.clone(), None).await, 403);
+        let mut other_key = init(&mut app, bytes.len(), "audio/wav").await;
+        other_key.url = other_key.url.replacen(&other_key.upload_id.to_string(), &uuid::Uuid::now_v7().to_string(), 1);
+        assert_eq!(put(&other_key, bytes, None).await, 403, "the signature covers the key");
+    }
+
+    async fn complete_without_an_object_is_a_clear_conflict(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = init(&mut app, 1000, "audio/mpeg").await;
+        let response = complete(&mut app, &upload, "joy").await;
+        assert_eq!(response.status, StatusCode::CONFLICT);
+        let error = response.error();
+        assert_eq!(error.code, ErrorCode::UploadNotReceived);
+        assert!(error.message.contains("has not arrived"), "{}", error.message);
+    }
+
+    async fn complete_with_a_non_audio_object_deletes_it(app) {
+        app.signed_up("ada@example.org").await;
+        let fake = b"<html>this is not audio</html>".repeat(20);
+        let upload = init(&mut app, fake.len(), "audio/mpeg").await;
+        assert_eq!(put(&upload, fake, None).await, 200);
+        let user = app.me().await.unwrap().id;
+        let key = ObjectKey::parse(&format!("{user}/{}.mp3", upload.upload_id)).unwrap();
+        assert!(app.state.storage.head(&key).await.is_ok());
+        let response = complete(&mut app, &upload, "joy").await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(response.error().message.contains("not audio"));
+        assert!(matches!(app.state.storage.head(&key).await, Err(StorageError::NotFound)), "the object must be deleted");
+        assert_eq!(complete(&mut app, &upload, "joy").await.status, StatusCode::NOT_FOUND, "the upload is gone");
+        assert_eq!(app.echo_rows().await, 0);
+    }
+
+    async fn complete_with_audio_of_another_declared_type_deletes_it(app) {
+        app.signed_up("ada@example.org").await;
+        let wav = wav_sine(0.2);
+        let upload = init(&mut app, wav.len(), "audio/mpeg").await;
+        assert_eq!(put(&upload, wav, None).await, 200);
+        let response = complete(&mut app, &upload, "joy").await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(response.error().message.contains("is WAV but was declared as audio/mpeg"), "{}", response.text());
+        assert_eq!(app.echo_rows().await, 0);
+    }
+
+    async fn init_refuses_what_could_never_be_an_echo(app) {
+        app.signed_up("ada@example.org").await;
+        let too_big = app.call("echoes/init_upload", &[("size", "26214401"), ("content_type", "audio/wav")]).await;
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        let not_audio = app.call("echoes/init_upload", &[("size", "100"), ("content_type", "image/png")]).await;
+        assert_eq!(not_audio.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(not_audio.error().message.contains("WAV, MP3"));
+        let empty = app.call("echoes/init_upload", &[("size", "0"), ("content_type", "audio/wav")]).await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad_metadata = app.call("echoes/complete_upload", &[("upload_id", "nope"), ("emotion", "joy")]).await;
+        assert_eq!(bad_metadata.status, StatusCode::BAD_REQUEST);
+    }
+
+    async fn the_sweeper_removes_abandoned_uploads_and_keeps_the_rest(app) {
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.2);
+        let abandoned = init(&mut app, bytes.len(), "audio/wav").await;
+        assert_eq!(put(&abandoned, bytes.clone(), None).await, 200);
+        let never_sent = init(&mut app, bytes.len(), "audio/wav").await;
+        let finished = init(&mut app, bytes.len(), "audio/wav").await;
+        assert_eq!(put(&finished, bytes.clone(), None).await, 200);
+        let echo: Echo = complete(&mut app, &finished, "love").await.json();
+        let user = app.me().await.unwrap().id;
+        let key = |id: uuid::Uuid| ObjectKey::parse(&format!("{user}/{id}.wav")).unwrap();
+
+        // Nothing is old enough yet.
+        let cutoff_past = app::infra::db::now_millis() - 60_000;
+        assert_eq!(app::echoes::pending::sweep_abandoned(&app.state.db, &app.state.storage, cutoff_past).await.unwrap(), 0);
+        // Once they are, both pending uploads go, object and record.
+        let cutoff_now = app::infra::db::now_millis() + 1;
+        assert_eq!(app::echoes::pending::sweep_abandoned(&app.state.db, &app.state.storage, cutoff_now).await.unwrap(), 2);
+        assert!(matches!(app.state.storage.head(&key(abandoned.upload_id)).await, Err(StorageError::NotFound)));
+        assert_eq!(complete(&mut app, &abandoned, "love").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(complete(&mut app, &never_sent, "love").await.status, StatusCode::NOT_FOUND);
+        // The completed echo keeps its audio.
+        assert!(app.state.storage.head(&key(echo.id)).await.is_ok());
+        assert_eq!(app.get(&echo.audio_url()).await.status, StatusCode::TEMPORARY_REDIRECT);
+    }
+
+    async fn uploading_through_the_server_streams_into_s3(app) {
+        app.signed_up("ada@example.org").await;
+        // Larger than one multipart part.
+        let mut big = wav_sine(0.1);
+        big.resize(app::infra::storage::PART_SIZE + 300_000, 7);
+        let response = app.upload(Upload::file("big.wav", "audio/wav", big.clone()).field("emotion", "surprise")).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        let echo: Echo = response.json();
+        let location = app.get(&echo.audio_url()).await.header("location").to_owned();
+        let fetched = reqwest::get(&location).await.unwrap().bytes().await.unwrap();
+        assert!(fetched.as_ref() == big.as_slice(), "the object in S3 is the uploaded file");
+        // A refused upload leaves nothing in the bucket.
+        let response = app.upload(Upload::file("x.mp3", "audio/mpeg", b"not audio".repeat(100)).field("emotion", "joy")).await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(app.echo_rows().await, 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_presigned_put_is_refused() {
+    let mut app = TestApp::start_with_s3(support::Backend::Sqlite, &[("S3_PRESIGN_EXP_SECONDS", "1")]).await;
+    app.signed_up("ada@example.org").await;
+    let bytes = wav_sine(0.2);
+    let upload = init(&mut app, bytes.len(), "audio/wav").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert_eq!(put(&upload, bytes, None).await, 403);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_uploads_need_s3() {
+    let mut app = TestApp::start(support::Backend::Sqlite, &[]).await;
+    app.signed_up("ada@example.org").await;
+    let response = app.call("echoes/init_upload", &[("size", "100"), ("content_type", "audio/wav")]).await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(response.error().message.contains("POST /echoes"));
+    app.finish().await;
+}
