@@ -9,7 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: a C toolchain (sqlite, ring), Node for Playwright and
-# wasm-opt, Debian's Chromium for the browser tests.
+# wasm-opt, Debian's Chromium for the browser tests, libopus and ffmpeg.
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
@@ -17,6 +17,10 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# libopus decodes Opus (WebM/Ogg) for durations and waveforms; ffmpeg makes
+# the audio fixtures the tests probe.
+[ -e /usr/include/opus/opus.h ] || missing+=(libopus-dev)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing system packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -18,6 +18,8 @@ pub mod format;
 #[cfg(feature = "ssr")]
 pub mod pending;
 #[cfg(feature = "ssr")]
+pub mod probe;
+#[cfg(feature = "ssr")]
 pub mod rows;
 #[cfg(feature = "ssr")]
 pub mod upload;
