@@ -26,6 +26,8 @@ on_every_backend! {
         assert_eq!(echo.tags, vec!["rain", "home"]);
         assert_eq!(echo.content_type, "audio/wav");
         assert_eq!(echo.captured_at, 1_717_230_600_000);
+        assert_eq!(echo.duration_ms, Some(250), "the length comes from decoding the audio");
+        assert_eq!(echo.peaks.as_ref().map(Vec::len), Some(200));
         let files = app.stored_files();
         assert_eq!(files.len(), 1, "{files:?}");
         let me = app.me().await.unwrap();
@@ -40,6 +42,28 @@ on_every_backend! {
         let files = app.stored_files();
         assert_eq!(files.len(), 1);
         assert!(files[0].to_string_lossy().ends_with(&format!("{}.wav", echo.id)), "{files:?}");
+    }
+
+    async fn a_recorded_webm_without_a_duration_gets_its_real_length(app) {
+        app.signed_up("ada@example.org").await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("take.webm");
+        let made = std::process::Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=330:duration=2.5"])
+            .args(["-c:a", "libopus", "-f", "webm", "-live", "1"])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg");
+        assert!(made.success());
+        let upload = Upload::file("take.webm", "audio/webm", std::fs::read(&path).unwrap()).field("emotion", "calm");
+        let echo: Echo = app.upload(upload).await.json();
+        assert_eq!(echo.content_type, "audio/webm");
+        let duration = echo.duration_ms.expect("a duration");
+        assert!((2450..=2550).contains(&duration), "{duration} ms");
+        // …and it is stored, not just answered.
+        let fetched: Echo = app.call("echoes/get", &[("id", &echo.id.to_string())]).await.json();
+        assert_eq!(fetched.duration_ms, Some(duration));
+        assert_eq!(fetched.peaks, echo.peaks);
     }
 
     async fn an_html_form_upload_redirects_to_the_new_echo(app) {

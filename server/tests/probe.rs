@@ -68,7 +68,11 @@ fn the_recorded_webm_really_has_no_duration_header() {
         .arg(&path)
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "N/A", "the fixture must lack a duration, like MediaRecorder's");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "N/A",
+        "the fixture must lack a duration, like MediaRecorder's"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use app::echoes::rows::{list_sql, RANDOM_SQL};
+use app::echoes::rows::{list_sql, random_sql};
 use app::infra::db::Db;
 use support::{backends, TestApp};
 
@@ -66,11 +66,7 @@ async fn listing_and_random_picks_use_the_indexes() {
                 vec![Arg::User, Arg::Int(21), Arg::Text("calm"), Arg::Int(now), Arg::User],
                 "echoes_by_user_emotion_time",
             ),
-            (
-                RANDOM_SQL.to_owned(),
-                vec![Arg::User, Arg::Text("calm"), Arg::Int(12345)],
-                "echoes_by_user_emotion_random",
-            ),
+            (random_sql(), vec![Arg::User, Arg::Text("calm"), Arg::Int(12345)], "echoes_by_user_emotion_random"),
         ];
         for (sql, args, index) in cases {
             let plan = plan(db, &sql, &args).await;

@@ -184,18 +184,17 @@ pub async fn complete_upload(
             return refuse(error).await;
         }
     };
-    let echo = rows::insert(
-        &state.db,
-        NewEcho {
-            id,
-            user_id,
-            metadata: &metadata,
-            content_type: format.content_type(),
-            size_bytes: object.size,
-            key: &key,
-        },
-    )
-    .await?;
+    let probe = super::probe::probe_stored(&state.storage, &key, format.extension()).await;
+    let new = NewEcho {
+        id,
+        user_id,
+        metadata: &metadata,
+        content_type: format.content_type(),
+        size_bytes: object.size,
+        key: &key,
+        probe,
+    };
+    let echo = rows::insert(&state.db, new).await?;
     pending::remove(&state.db, id).await?;
     tracing::info!(echo_id = %id, size = object.size, "direct upload completed");
     Ok(echo)

@@ -60,6 +60,10 @@ pub struct Echo {
     pub created_at: i64,
     pub content_type: String,
     pub size_bytes: i64,
+    /// The real length, from decoding the audio on the server.
+    pub duration_ms: Option<i64>,
+    /// About 200 waveform peaks (0–255), for drawing without decoding.
+    pub peaks: Option<Vec<u8>>,
 }
 
 impl Echo {

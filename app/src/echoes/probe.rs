@@ -49,6 +49,53 @@ impl From<SymphoniaError> for ProbeError {
     }
 }
 
+/// Probes a stored object: copies it to a temporary file and decodes it on
+/// the blocking pool. Audio that passed sniffing but cannot be decoded is
+/// still kept — it just has no server-side length or waveform — so this
+/// logs and returns `None` rather than failing the upload.
+pub async fn probe_stored(
+    storage: &crate::infra::storage::Storage,
+    key: &crate::infra::storage::ObjectKey,
+    extension: &'static str,
+) -> Option<AudioProbe> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+
+    let copy = async {
+        let temp = tempfile::NamedTempFile::new()?;
+        let mut file = tokio::fs::File::create(temp.path()).await?;
+        let mut body = storage.read_range(key, None).await.map_err(std::io::Error::other)?;
+        while let Some(chunk) = body.next().await {
+            file.write_all(&chunk?).await?;
+        }
+        file.flush().await?;
+        Ok::<_, std::io::Error>(temp)
+    };
+    let temp = match copy.await {
+        Ok(temp) => temp,
+        Err(err) => {
+            tracing::warn!(%key, error = %err, "could not read the audio back to probe it");
+            return None;
+        }
+    };
+    let started = std::time::Instant::now();
+    let probed = tokio::task::spawn_blocking(move || probe_file(temp.path(), extension)).await;
+    match probed {
+        Ok(Ok(probe)) => {
+            tracing::debug!(%key, duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
+            Some(probe)
+        }
+        Ok(Err(err)) => {
+            tracing::warn!(%key, error = %err, "audio kept without duration or waveform");
+            None
+        }
+        Err(err) => {
+            tracing::error!(%key, error = %err, "probe task failed");
+            None
+        }
+    }
+}
+
 /// Decodes the file at `path` (blocking: run it on the blocking pool).
 pub fn probe_file(path: &Path, extension: &str) -> Result<AudioProbe, ProbeError> {
     let file = std::fs::File::open(path)?;
@@ -58,12 +105,8 @@ pub fn probe_file(path: &Path, extension: &str) -> Result<AudioProbe, ProbeError
     let options = FormatOptions { enable_gapless: true, ..Default::default() };
     let probed = symphonia::default::get_probe().format(&hint, source, &options, &MetadataOptions::default())?;
     let mut format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .cloned()
-        .ok_or(ProbeError::NoTrack)?;
+    let track =
+        format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL).cloned().ok_or(ProbeError::NoTrack)?;
     let mut peaks = PeakCollector::default();
     let (frames, rate) = if track.codec_params.codec == CODEC_TYPE_OPUS {
         decode_opus(format.as_mut(), track.id, &track.codec_params, &mut peaks)?
@@ -129,11 +172,7 @@ fn decode_opus(
     // The OpusHead (Ogg's first packet, WebM's CodecPrivate) holds the
     // channel count and how many leading samples are encoder padding.
     let head = params.extra_data.as_deref().filter(|h| h.len() >= 12 && h.starts_with(b"OpusHead"));
-    let channels = head
-        .map(|h| h[9] as usize)
-        .or_else(|| params.channels.map(|c| c.count()))
-        .unwrap_or(1)
-        .clamp(1, 2);
+    let channels = head.map(|h| h[9] as usize).or_else(|| params.channels.map(|c| c.count())).unwrap_or(1).clamp(1, 2);
     let pre_skip = head.map(|h| u16::from_le_bytes([h[10], h[11]]) as u64).unwrap_or(0);
     let layout = if channels == 2 { opus::Channels::Stereo } else { opus::Channels::Mono };
     let mut decoder = opus::Decoder::new(OPUS_RATE, layout).map_err(|e| ProbeError::Format(e.to_string()))?;

@@ -12,7 +12,8 @@ use crate::infra::db::{now_millis, Db};
 use crate::infra::storage::ObjectKey;
 use crate::on_db;
 
-const COLUMNS: &str = "id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, storage_key";
+const COLUMNS: &str = "id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, \
+     storage_key, duration_ms, peaks";
 
 #[derive(sqlx::FromRow)]
 pub struct EchoRow {
@@ -26,6 +27,8 @@ pub struct EchoRow {
     content_type: String,
     size_bytes: i64,
     storage_key: String,
+    duration_ms: Option<i64>,
+    peaks: Option<Vec<u8>>,
 }
 
 impl EchoRow {
@@ -40,6 +43,8 @@ impl EchoRow {
             created_at: self.created_at,
             content_type: self.content_type,
             size_bytes: self.size_bytes,
+            duration_ms: self.duration_ms,
+            peaks: self.peaks,
         })
     }
 
@@ -65,6 +70,7 @@ pub struct NewEcho<'a> {
     pub content_type: &'a str,
     pub size_bytes: u64,
     pub key: &'a ObjectKey,
+    pub probe: Option<super::probe::AudioProbe>,
 }
 
 /// A uniformly random key in [0, 2^53), from the OS RNG behind UUIDv4.
@@ -78,8 +84,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
     let now = now_millis();
     on_db!(db, pool => sqlx::query(
         "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
-         content_type, size_bytes, storage_key, random_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         content_type, size_bytes, storage_key, random_key, duration_ms, peaks) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(new.id)
     .bind(new.user_id)
@@ -93,6 +99,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
     .bind(size)
     .bind(new.key.as_str())
     .bind(random_key())
+    .bind(new.probe.as_ref().map(|p| p.duration_ms))
+    .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
     .execute(pool)
     .await
     .map(|_| ()))?;
@@ -106,6 +114,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
         created_at: now,
         content_type: new.content_type.to_owned(),
         size_bytes: size,
+        duration_ms: new.probe.as_ref().map(|p| p.duration_ms),
+        peaks: new.probe.map(|p| p.peaks),
     })
 }
 
@@ -159,15 +169,19 @@ pub fn list_sql(by_emotion: bool, after_cursor: bool) -> String {
 }
 
 /// The random query: seek to `random_key >= $3` on `echoes_by_user_emotion_random`.
-pub const RANDOM_SQL: &str = "SELECT id, emotion, title, note, tags, captured_at, created_at, content_type, \
-     size_bytes, storage_key FROM echoes WHERE user_id = $1 AND emotion = $2 AND random_key >= $3 \
-     ORDER BY random_key LIMIT 1";
+pub fn random_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 AND random_key >= $3 \
+         ORDER BY random_key LIMIT 1"
+    )
+}
 
 /// A uniformly chosen echo of one emotion, found by index seek (no scan,
 /// no `ORDER BY RANDOM()`): jump to a random key, wrap around once.
 pub async fn random_of(db: &Db, user_id: Uuid, emotion: Emotion) -> Result<Option<EchoRow>, AppError> {
+    let sql = random_sql();
     for start in [random_key(), 0] {
-        let row = on_db!(db, pool => sqlx::query_as::<_, EchoRow>(RANDOM_SQL)
+        let row = on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql)
             .bind(user_id)
             .bind(emotion.as_str())
             .bind(start)

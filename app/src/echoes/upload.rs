@@ -85,18 +85,17 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
     let outcome = read_form(state, user_id, echo_id, &mut multipart, &mut stored).await;
     let result = match (outcome, &stored) {
         (Ok(metadata), Some((key, format, size))) => {
-            rows::insert(
-                &state.db,
-                NewEcho {
-                    id: echo_id,
-                    user_id,
-                    metadata: &metadata,
-                    content_type: format.content_type(),
-                    size_bytes: *size,
-                    key,
-                },
-            )
-            .await
+            let probe = super::probe::probe_stored(&state.storage, key, format.extension()).await;
+            let new = NewEcho {
+                id: echo_id,
+                user_id,
+                metadata: &metadata,
+                content_type: format.content_type(),
+                size_bytes: *size,
+                key,
+                probe,
+            };
+            rows::insert(&state.db, new).await
         }
         (Ok(_), None) => Err(AppError::invalid("audio", "Choose an audio file to upload.")),
         (Err(err), _) => Err(err),

@@ -175,6 +175,8 @@ impl TestApp {
 
     /// A fresh app on `backend`; `overrides` set configuration variables.
     pub async fn start(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
+        // Server logs go to the test's captured output (shown when it fails).
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let storage_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match &backend {
             Backend::Sqlite => (format!("sqlite://{}/echoes.db", storage_dir.path().display()), None),
