@@ -29,12 +29,31 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// `83_400` ms → `"1:23"`; an hour or more → `"1:02:03"`.
+pub fn format_duration(millis: i64) -> String {
+    let total = (millis.max(0) + 500) / 1000;
+    let (hours, minutes, seconds) = (total / 3600, total / 60 % 60, total % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{seconds:02}")
+    } else {
+        format!("{minutes}:{seconds:02}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn moments_are_shown_in_utc() {
         assert_eq!(super::format_moment(1_763_735_400_000), "21 Nov 2025, 14:30 UTC");
         assert_eq!(super::datetime_local(1_763_735_400_000), "2025-11-21T14:30");
+    }
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(super::format_duration(0), "0:00");
+        assert_eq!(super::format_duration(2_999), "0:03");
+        assert_eq!(super::format_duration(83_400), "1:23");
+        assert_eq!(super::format_duration(3_723_000), "1:02:03");
     }
 
     #[test]

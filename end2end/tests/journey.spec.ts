@@ -58,6 +58,23 @@ test('sign up, upload, filter by emotion, play and delete an echo', async ({ pag
     .toBeGreaterThan(0);
   expect(await player.evaluate((audio: HTMLAudioElement) => audio.duration)).toBeCloseTo(20, 1);
 
+  // The waveform player: the server's duration, seek by clicking the waveform,
+  // space pauses, → jumps 5 s.
+  await expect(page.getByTestId('player-time')).toContainText('/ 0:20');
+  const wave = page.getByTestId('waveform');
+  await expect(wave).toBeVisible();
+  const box = await wave.boundingBox();
+  await page.mouse.click(box!.x + box!.width * 0.5, box!.y + box!.height / 2);
+  await expect.poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime)).toBeGreaterThan(9);
+  await page.getByTestId('player-box').focus();
+  await page.keyboard.press('Space');
+  await expect.poll(() => player.evaluate((audio: HTMLAudioElement) => audio.paused)).toBe(true);
+  const pausedAt = await player.evaluate((audio: HTMLAudioElement) => audio.currentTime);
+  await page.keyboard.press('ArrowRight');
+  await expect
+    .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime))
+    .toBeGreaterThan(pausedAt + 4.5);
+
   // Delete, after confirming.
   await page.getByText('Delete this echo…').click();
   await page.getByRole('button', { name: 'Delete permanently' }).click();

@@ -69,6 +69,18 @@ on_every_backend! {
         assert!(html.contains("Delete permanently"));
     }
 
+    async fn the_echo_page_draws_the_waveform_and_duration_before_any_script(app) {
+        app.signed_up("ada@example.org").await;
+        let upload = Upload::file("m.wav", "audio/wav", support::audio::wav_sine(2.0)).field("emotion", "calm");
+        let echo: app::echoes::Echo = app.upload(upload).await.json();
+        let html = app.get_page(&echo.page_url()).await.text();
+        assert!(html.contains("<svg viewBox=\"0 0 200 100\"") && html.contains("data-testid=\"waveform\""), "{html}");
+        let bars = html.split("<path d=\"").nth(1).unwrap_or_default();
+        assert!(bars.starts_with("M0.15 ") && bars.matches('z').count() >= 200, "200 bars are drawn on the server");
+        assert!(html.contains("0:00 / 0:02"), "the duration comes from the server");
+        assert!(html.contains("data-duration-ms=\"2000\""));
+    }
+
     async fn a_missing_echo_page_is_a_404(app) {
         app.signed_up("ada@example.org").await;
         let page = app.get_page(&format!("/echoes/{}", uuid::Uuid::now_v7())).await;
