@@ -373,7 +373,7 @@ impl Upload {
     }
 
     /// As a browser's HTML form sends it.
-    pub fn from_html_form(mut self) -> Upload {
+    pub fn as_html_form(mut self) -> Upload {
         self.accept = "text/html,application/xhtml+xml";
         self
     }
