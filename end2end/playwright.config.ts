@@ -2,7 +2,7 @@
 // scripts/test.sh builds it and sets ECHOES_BIN / ECHOES_SITE_ROOT; the
 // server runs on a fresh SQLite database and storage folder each time.
 import { defineConfig } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +16,24 @@ const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
 const s3Bin = process.env.ECHOES_TEST_S3_BIN ?? join(targetDir, 'debug', 'echoes-test-s3');
 const siteRoot = process.env.ECHOES_SITE_ROOT ?? resolve(__dirname, '..', 'target', 'site');
 const data = mkdtempSync(join(tmpdir(), 'echoes-e2e-'));
+
+// The fake microphone plays this on a loop: a tone with a pulse, so the
+// level meter moves and the take is real audio.
+const fakeMic = join(data, 'fake-mic.wav');
+writeFileSync(fakeMic, (() => {
+  const rate = 48_000, seconds = 4, n = rate * seconds;
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34);
+  b.write('data', 36); b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const pulse = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.5 * t);
+    b.writeInt16LE(Math.round(Math.sin(2 * Math.PI * 330 * t) * 12000 * pulse), 44 + i * 2);
+  }
+  return b;
+})());
 
 function echoesEnv(name: string, port: number, extra: Record<string, string> = {}) {
   return {
@@ -45,6 +63,7 @@ export default defineConfig({
     { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` } },
   ],
   use: {
+    permissions: ['microphone'],
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -57,6 +76,9 @@ export default defineConfig({
         '--disable-component-update',
         '--disable-sync',
         '--autoplay-policy=no-user-gesture-required',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${fakeMic}`,
       ],
     },
   },

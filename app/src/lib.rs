@@ -23,7 +23,7 @@ use leptos_router::{path, SsrMode};
 
 use accounts::current_user;
 use components::nav::Nav;
-use pages::{EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, SignUpPage, UploadPage};
+use pages::{EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignUpPage, UploadPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/echoes") view=MyEchoesPage ssr=SsrMode::Async/>
                     <Route path=path!("/upload") view=UploadPage ssr=SsrMode::Async/>
+                    <Route path=path!("/record") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("/echoes/:id") view=EchoDetailPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

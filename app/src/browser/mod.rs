@@ -1,4 +1,5 @@
 //! Browser-only helpers (compiled into the WASM, never on the server).
 
+pub mod recorder;
 pub mod upload;
 pub mod xhr;

@@ -17,13 +17,18 @@ pub async fn send_form(
     progress: impl Fn(f64) + 'static,
 ) -> Result<Echo, AppError> {
     let data = FormData::new_with_form(form).map_err(|_| client_error("The form could not be read."))?;
+    send_data(&data, direct, progress).await
+}
+
+/// Sends form data whose `audio` entry is the file (or a recorded take).
+pub async fn send_data(data: &FormData, direct: bool, progress: impl Fn(f64) + 'static) -> Result<Echo, AppError> {
     let on_progress = move |sent: f64, total: f64| progress(if total > 0.0 { sent / total } else { 0.0 });
     if direct {
-        send_direct(&data, on_progress).await
+        send_direct(data, on_progress).await
     } else {
         let headers = [("Accept".to_owned(), "application/json".to_owned())];
         let response =
-            xhr::send("POST", "/echoes", &headers, Body::Form(&data), on_progress).await.map_err(network_error)?;
+            xhr::send("POST", "/echoes", &headers, Body::Form(data), on_progress).await.map_err(network_error)?;
         match response.status {
             201 => {
                 serde_json::from_str(&response.body).map_err(|_| client_error("The server's answer could not be read."))

@@ -21,6 +21,7 @@ pub fn Nav() -> impl IntoView {
                         match user.await {
                             Ok(Some(user)) => view! {
                                 <A href="/echoes">"My echoes"</A>
+                                <A href="/record">"Record"</A>
                                 <A href="/upload">"Upload"</A>
                                 <span class="who" data-testid="signed-in-as">{user.display_name}</span>
                                 <ActionForm action=log_out attr:class="inline-form">

@@ -34,6 +34,8 @@ pub struct UploadOptions {
     pub max_bytes: u64,
     /// True when files go straight to S3 with a presigned PUT.
     pub direct: bool,
+    /// The record page stops by itself after this many seconds.
+    pub max_recording_secs: u64,
 }
 
 #[server(endpoint = "echoes/upload_settings")]
@@ -43,7 +45,11 @@ pub async fn upload_settings() -> Result<UploadOptions, AppError> {
 
     require_user_id().await?;
     let state = app_state();
-    Ok(UploadOptions { max_bytes: state.config.max_audio_file_size, direct: state.config.s3.is_some() })
+    Ok(UploadOptions {
+        max_bytes: state.config.max_audio_file_size,
+        direct: state.config.s3.is_some(),
+        max_recording_secs: state.config.max_recording_secs,
+    })
 }
 
 #[server(endpoint = "echoes/init_upload")]

@@ -12,6 +12,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("DATABASE_URL", "sqlite://data/echoes.db", "SQLite file (`sqlite://…`) or PostgreSQL (`postgres://…`)."),
     ("AUDIO_STORAGE_PATH", "data/audio", "Folder where audio objects are kept on local disk."),
     ("MAX_AUDIO_FILE_SIZE", "26214400", "Largest accepted audio file, in bytes (25 MiB)."),
+    ("MAX_RECORDING_SECONDS", "300", "Longest recording the record page takes before it stops by itself."),
     ("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "Address and port to listen on."),
     ("PUBLIC_URL", "http://127.0.0.1:3000", "The URL people use; `https://` turns on Secure cookies."),
     ("CORS_ORIGINS", "(none)", "Comma-separated origins allowed to call the API from another site."),
@@ -43,6 +44,7 @@ pub struct Config {
     pub database_url: String,
     pub audio_storage_path: PathBuf,
     pub max_audio_file_size: u64,
+    pub max_recording_secs: u64,
     pub site_addr: SocketAddr,
     pub public_url: String,
     pub cors_origins: Vec<String>,
@@ -135,6 +137,11 @@ impl Config {
         Ok(Config {
             database_url,
             audio_storage_path: PathBuf::from(get("AUDIO_STORAGE_PATH")),
+            max_recording_secs: get("MAX_RECORDING_SECONDS")
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=3 * 3600).contains(s))
+                .ok_or_else(|| invalid("MAX_RECORDING_SECONDS", "expected seconds between 1 and 10800"))?,
             max_audio_file_size,
             site_addr: get("LEPTOS_SITE_ADDR")
                 .parse()

@@ -5,6 +5,7 @@ mod home;
 mod log_in;
 mod my_echoes;
 mod not_found;
+mod record;
 mod sign_up;
 mod upload;
 
@@ -13,6 +14,7 @@ pub use home::HomePage;
 pub use log_in::LogInPage;
 pub use my_echoes::MyEchoesPage;
 pub use not_found::NotFoundPage;
+pub use record::RecordPage;
 pub use sign_up::SignUpPage;
 pub use upload::UploadPage;
 

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::error_view;
 use crate::components::emotion_chips::EmotionChips;
-use crate::display::format_moment;
+use crate::display::{format_duration, format_moment};
 use crate::echoes::{list_echoes, Echo};
 use crate::emotion::Emotion;
 
@@ -69,6 +69,7 @@ fn EchoItem(echo: Echo) -> impl IntoView {
             <span class=format!("badge emotion-{}", echo.emotion.as_str())>{echo.emotion.label()}</span>
             <A href=href>{title}</A>
             <time class="muted">{format_moment(echo.captured_at)}</time>
+            <span class="duration muted" data-testid="echo-duration">{echo.duration_ms.map(format_duration)}</span>
             <span class="tags">{tags}</span>
         </li>
     }

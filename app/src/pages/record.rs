@@ -1,0 +1,317 @@
+//! Record an echo through the microphone: choose ambient or voice mode,
+//! watch the level and the clock (it stops by itself at the configured
+//! length), listen to the take, then tag and save it through the same
+//! upload paths as files (presigned to S3, or through the server), with a
+//! progress bar.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::field_error::{FieldError, FormError};
+use crate::display::format_duration;
+use crate::echoes::{upload_settings, Note, Title as EchoTitle};
+use crate::emotion::Emotion;
+use crate::error::AppError;
+
+/// Only the browser moves past `Idle`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Phase {
+    Idle,
+    Starting,
+    Recording,
+    Recorded,
+}
+
+#[component]
+pub fn RecordPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| upload_settings());
+    view! {
+        <Title text="Record an echo"/>
+        <section class="card">
+            <h1>"Record an echo"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(settings) => view! {
+                            <Recorder direct=settings.direct max_secs=settings.max_recording_secs/>
+                        }.into_any(),
+                        Err(err) => super::error_view(err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
+    let ambient = RwSignal::new(true);
+    let phase = RwSignal::new(Phase::Idle);
+    let elapsed = RwSignal::new(0.0f64);
+    let level = RwSignal::new(0.0f64);
+    let problem = RwSignal::new(None::<String>);
+    let preview = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<f64>);
+    let failed = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || failed.get());
+
+    #[cfg(feature = "hydrate")]
+    let controls = hydrated::Controls::new(phase, elapsed, level, problem, preview, max_secs);
+    #[cfg(feature = "hydrate")]
+    let navigate = leptos_router::hooks::use_navigate();
+
+    let start = move |_| {
+        #[cfg(feature = "hydrate")]
+        controls.start(ambient.get_untracked());
+    };
+    let stop = move |_| {
+        #[cfg(feature = "hydrate")]
+        controls.stop();
+    };
+    let discard = move |_| {
+        #[cfg(feature = "hydrate")]
+        controls.discard();
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
+            let Some(data) = controls.form_data(&form) else { return };
+            failed.set(None);
+            progress.set(Some(0.0));
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                let sent = crate::browser::upload::send_data(&data, direct, move |f| progress.set(Some(f))).await;
+                progress.set(None);
+                match sent {
+                    Ok(echo) => {
+                        controls.discard();
+                        navigate(&echo.page_url(), Default::default());
+                    }
+                    Err(err) => failed.set(Some(err)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = direct;
+    };
+
+    view! {
+        <noscript><p class="form-error">"Recording needs JavaScript. You can " <a href="/upload">"upload a file"</a> " instead."</p></noscript>
+        <fieldset class="mode" disabled=move || phase.get() != Phase::Idle>
+            <legend>"Mode"</legend>
+            <label><input type="radio" name="mode" checked=true on:change=move |_| ambient.set(true)/>
+                " Ambient " <span class="muted">"— the whole room, untouched"</span></label>
+            <label><input type="radio" name="mode" on:change=move |_| ambient.set(false)/>
+                " Voice " <span class="muted">"— echo cancellation and noise suppression on"</span></label>
+        </fieldset>
+        {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="record-problem">{p}</p> })}
+        <div class="recorder" data-testid="recorder">
+            {move || match phase.get() {
+                Phase::Idle => view! {
+                    <button type="button" class="record" on:click=start>"● Start recording"</button>
+                }.into_any(),
+                Phase::Starting => view! { <p class="muted">"Waiting for the microphone…"</p> }.into_any(),
+                Phase::Recording => view! {
+                    <button type="button" class="record stop" on:click=stop>"■ Stop"</button>
+                }.into_any(),
+                Phase::Recorded => view! {
+                    <button type="button" class="secondary" on:click=discard>"Discard and record again"</button>
+                }.into_any(),
+            }}
+            <label for="level">"Level"</label>
+            <meter id="level" min="0" max="1" low="0.05" high="0.85" optimum="0.4" value=move || format!("{:.3}", level.get())
+                data-testid="level-meter"></meter>
+            <span class="time" data-testid="record-time">
+                {move || format!("{} / {}", format_duration((elapsed.get() * 1000.0) as i64), format_duration(max_secs as i64 * 1000))}
+            </span>
+        </div>
+        {move || preview.get().map(|url| {
+            let save = save.clone();
+            view! {
+            <h2>"Listen, then save"</h2>
+            <audio controls src=url data-testid="take-preview"></audio>
+            <form class="stack" on:submit=save data-testid="save-take">
+                <FormError error/>
+                <fieldset class="emotion-picker">
+                    <legend>"Emotion"</legend>
+                    {Emotion::ALL.into_iter().map(|emotion| {
+                        let id = format!("take-emotion-{}", emotion.as_str());
+                        view! {
+                            <input type="radio" name="emotion" id=id.clone() value=emotion.as_str() required/>
+                            <label for=id class=format!("chip emotion-{}", emotion.as_str())>{emotion.label()}</label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <FieldError error field="emotion"/>
+                <label for="take-title">"Title " <span class="muted">"(optional)"</span></label>
+                <input id="take-title" name="title" maxlength=EchoTitle::MAX_CHARS.to_string()/>
+                <FieldError error field="title"/>
+                <label for="take-tags">"Tags " <span class="muted">"(optional, comma-separated)"</span></label>
+                <input id="take-tags" name="tags"/>
+                <FieldError error field="tags"/>
+                <label for="take-note">"Note " <span class="muted">"(optional)"</span></label>
+                <textarea id="take-note" name="note" rows="3" maxlength=Note::MAX_CHARS.to_string()></textarea>
+                <FieldError error field="note"/>
+                <FieldError error field="audio"/>
+                {move || progress.get().map(|fraction| {
+                    let percent = (fraction * 100.0).round() as u32;
+                    view! {
+                        <label for="save-progress">{format!("Saving… {percent}%")}</label>
+                        <progress id="save-progress" max="100" value=percent.to_string()></progress>
+                    }
+                })}
+                <button type="submit" disabled=move || progress.get().is_some()>"Save echo"</button>
+            </form>
+        }})}
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod hydrated {
+    //! The recorder's browser side: the MediaRecorder, a 10 Hz tick for the
+    //! level meter and the clock, the take and its preview URL.
+
+    use std::time::Duration;
+
+    use leptos::prelude::*;
+    use web_sys::{FormData, HtmlFormElement, Url};
+
+    use super::Phase;
+    use crate::browser::recorder::{Recorder, Take};
+
+    #[derive(Clone, Copy)]
+    pub struct Controls {
+        phase: RwSignal<Phase>,
+        elapsed: RwSignal<f64>,
+        level: RwSignal<f64>,
+        problem: RwSignal<Option<String>>,
+        preview: RwSignal<Option<String>>,
+        max_secs: u64,
+        recorder: StoredValue<Option<Recorder>, LocalStorage>,
+        take: StoredValue<Option<Take>, LocalStorage>,
+        tick: StoredValue<Option<IntervalHandle>, LocalStorage>,
+    }
+
+    impl Controls {
+        pub fn new(
+            phase: RwSignal<Phase>,
+            elapsed: RwSignal<f64>,
+            level: RwSignal<f64>,
+            problem: RwSignal<Option<String>>,
+            preview: RwSignal<Option<String>>,
+            max_secs: u64,
+        ) -> Controls {
+            let controls = Controls {
+                phase,
+                elapsed,
+                level,
+                problem,
+                preview,
+                max_secs,
+                recorder: StoredValue::new_local(None),
+                take: StoredValue::new_local(None),
+                tick: StoredValue::new_local(None),
+            };
+            // Leaving the page mid-take releases the microphone.
+            on_cleanup(move || controls.release());
+            controls
+        }
+
+        pub fn start(self, ambient: bool) {
+            self.problem.set(None);
+            self.phase.set(Phase::Starting);
+            leptos::task::spawn_local(async move {
+                match Recorder::start(ambient).await {
+                    Ok(recorder) => {
+                        self.recorder.set_value(Some(recorder));
+                        self.elapsed.set(0.0);
+                        self.phase.set(Phase::Recording);
+                        let started = js_sys::Date::now();
+                        let tick = set_interval_with_handle(
+                            move || {
+                                let seconds = (js_sys::Date::now() - started) / 1000.0;
+                                self.elapsed.set(seconds);
+                                self.recorder.with_value(|r| {
+                                    if let Some(r) = r {
+                                        self.level.set(r.level());
+                                    }
+                                });
+                                if seconds >= self.max_secs as f64 {
+                                    self.stop();
+                                }
+                            },
+                            Duration::from_millis(100),
+                        );
+                        self.tick.set_value(tick.ok());
+                    }
+                    Err(problem) => {
+                        self.problem.set(Some(problem));
+                        self.phase.set(Phase::Idle);
+                    }
+                }
+            });
+        }
+
+        pub fn stop(self) {
+            if let Some(tick) = self.tick.try_update_value(|t| t.take()).flatten() {
+                tick.clear();
+            }
+            let Some(recorder) = self.recorder.try_update_value(|r| r.take()).flatten() else { return };
+            self.level.set(0.0);
+            leptos::task::spawn_local(async move {
+                match recorder.stop().await {
+                    Ok(take) => {
+                        let url = Url::create_object_url_with_blob(&take.blob).ok();
+                        self.take.set_value(Some(take));
+                        self.preview.set(url);
+                        self.phase.set(Phase::Recorded);
+                    }
+                    Err(problem) => {
+                        self.problem.set(Some(problem));
+                        self.phase.set(Phase::Idle);
+                    }
+                }
+            });
+        }
+
+        pub fn discard(self) {
+            if let Some(url) = self.preview.get_untracked() {
+                let _ = Url::revoke_object_url(&url);
+            }
+            self.preview.set(None);
+            self.take.set_value(None);
+            self.elapsed.set(0.0);
+            self.phase.set(Phase::Idle);
+        }
+
+        /// The save form's fields plus the take as the `audio` file.
+        pub fn form_data(self, form: &HtmlFormElement) -> Option<FormData> {
+            let data = FormData::new_with_form(form).ok()?;
+            self.take.with_value(|take| {
+                let take = take.as_ref()?;
+                let extension = match take.mime.as_str() {
+                    "audio/mp4" => "m4a",
+                    "audio/ogg" => "ogg",
+                    _ => "webm",
+                };
+                data.append_with_blob_and_filename("audio", &take.blob, &format!("recording.{extension}")).ok()
+            })?;
+            Some(data)
+        }
+
+        fn release(self) {
+            if let Some(tick) = self.tick.try_update_value(|t| t.take()).flatten() {
+                tick.clear();
+            }
+            if let Some(recorder) = self.recorder.try_update_value(|r| r.take()).flatten() {
+                leptos::task::spawn_local(async move {
+                    let _ = recorder.stop().await;
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+// Recording in Chromium with a fake microphone: about 3 s in ambient mode,
+// saved with an emotion, found with a duration of about 3 s, played, and
+// seeked by clicking the waveform.
+import { test, expect } from '@playwright/test';
+import { failOnPageErrors, signUp, uniqueEmail, waitForHydration } from './helpers';
+
+test('record about 3 s, save it, and replay it from the waveform', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await signUp(page, uniqueEmail('rec'), 'correct horse battery', 'Recorder');
+  await page.goto('/record');
+  await waitForHydration(page);
+  await expect(page.getByLabel('Ambient')).toBeChecked();
+
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeVisible();
+  // The level meter and the clock move while recording.
+  await expect
+    .poll(async () => Number(await page.getByTestId('level-meter').getAttribute('value')), { timeout: 5_000 })
+    .toBeGreaterThan(0.01);
+  // The clock shows 0:03 from 2.5 s on: stop at about 3 s.
+  await expect(page.getByTestId('record-time')).toContainText(/^0:03 \//, { timeout: 6_000 });
+  await page.waitForTimeout(400);
+  await page.getByRole('button', { name: 'Stop' }).click();
+
+  // Preview, then save with an emotion.
+  const preview = page.getByTestId('take-preview');
+  await expect(preview).toBeVisible();
+  await page.locator('label', { hasText: /^Calm$/ }).click();
+  await page.getByLabel(/^Title/).fill('Kitchen at night');
+  await page.getByRole('button', { name: 'Save echo' }).click();
+  await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
+
+  // The server measured the take (MediaRecorder's WebM has no duration of its own).
+  const duration = Number(await page.getByTestId('player').getAttribute('data-duration-ms'));
+  expect(duration).toBeGreaterThan(2_600);
+  expect(duration).toBeLessThan(3_600);
+  await expect(page.getByTestId('player-time')).toContainText(/\/ 0:0[3-4]/);
+
+  // In the list with its length…
+  const echoUrl = page.url();
+  await page.goto('/echoes');
+  const item = page.getByTestId('echo-list').locator('li', { hasText: 'Kitchen at night' });
+  await expect(item.getByTestId('echo-duration')).toHaveText(/^0:0[3-4]$/);
+  // …then played and seeked from the waveform.
+  await page.goto(echoUrl);
+  const player = page.getByTestId('player');
+  await player.evaluate((audio: HTMLAudioElement) => audio.play());
+  await expect.poll(() => player.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeGreaterThan(0);
+  const wave = page.getByTestId('waveform');
+  const box = await wave.boundingBox();
+  await page.mouse.click(box!.x + box!.width * 0.75, box!.y + box!.height / 2);
+  await expect.poll(() => player.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeGreaterThan(2);
+
+  expect(errors, errors.join('\n')).toEqual([]);
+});
