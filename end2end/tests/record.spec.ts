@@ -53,3 +53,33 @@ test('record about 3 s, save it, and replay it from the waveform', async ({ page
 
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('a take not yet saved survives a reload and is forgotten once saved', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await signUp(page, uniqueEmail('keep'), 'correct horse battery', 'Keeper');
+  await page.goto('/record');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  await expect(page.getByTestId('record-time')).toContainText(/^0:02 \//, { timeout: 6_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('take-preview')).toBeVisible();
+
+  // The tab reloads (or crashes) before the take is saved…
+  await page.reload();
+  await waitForHydration(page);
+  // …and the take is offered back.
+  await expect(page.getByTestId('record-notice')).toContainText('Your unsaved recording from');
+  await expect(page.getByTestId('take-preview')).toBeVisible();
+  await page.locator('label', { hasText: /^Nostalgia$/ }).click();
+  await page.getByLabel(/^Title/).fill('Kept across a reload');
+  await page.getByRole('button', { name: 'Save echo' }).click();
+  await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
+  expect(Number(await page.getByTestId('player').getAttribute('data-duration-ms'))).toBeGreaterThan(1_200);
+
+  // Saved on the server, so the browser's copy is gone.
+  await page.goto('/record');
+  await waitForHydration(page);
+  await expect(page.getByRole('button', { name: 'Start recording' })).toBeVisible();
+  await expect(page.getByTestId('record-notice')).toHaveCount(0);
+  expect(errors, errors.join('\n')).toEqual([]);
+});

@@ -55,9 +55,10 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
     let progress = RwSignal::new(None::<f64>);
     let failed = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || failed.get());
+    let notice = RwSignal::new(None::<String>);
 
     #[cfg(feature = "hydrate")]
-    let controls = hydrated::Controls::new(phase, elapsed, level, problem, preview, max_secs);
+    let controls = hydrated::Controls::new(phase, elapsed, level, problem, preview, notice, max_secs);
     #[cfg(feature = "hydrate")]
     let navigate = leptos_router::hooks::use_navigate();
 
@@ -88,6 +89,8 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
                 progress.set(None);
                 match sent {
                     Ok(echo) => {
+                        // The server has it: the browser's copy can go.
+                        crate::browser::take_store::forget().await;
                         controls.discard();
                         navigate(&echo.page_url(), Default::default());
                     }
@@ -109,6 +112,7 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
                 " Voice " <span class="muted">"— echo cancellation and noise suppression on"</span></label>
         </fieldset>
         {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="record-problem">{p}</p> })}
+        {move || notice.get().map(|n| view! { <p class="notice" role="status" data-testid="record-notice">{n}</p> })}
         <div class="recorder" data-testid="recorder">
             {move || match phase.get() {
                 Phase::Idle => view! {
@@ -182,6 +186,7 @@ mod hydrated {
 
     use super::Phase;
     use crate::browser::recorder::{Recorder, Take};
+    use crate::browser::take_store;
 
     #[derive(Clone, Copy)]
     pub struct Controls {
@@ -190,6 +195,7 @@ mod hydrated {
         level: RwSignal<f64>,
         problem: RwSignal<Option<String>>,
         preview: RwSignal<Option<String>>,
+        notice: RwSignal<Option<String>>,
         max_secs: u64,
         recorder: StoredValue<Option<Recorder>, LocalStorage>,
         take: StoredValue<Option<Take>, LocalStorage>,
@@ -203,6 +209,7 @@ mod hydrated {
             level: RwSignal<f64>,
             problem: RwSignal<Option<String>>,
             preview: RwSignal<Option<String>>,
+            notice: RwSignal<Option<String>>,
             max_secs: u64,
         ) -> Controls {
             let controls = Controls {
@@ -211,6 +218,7 @@ mod hydrated {
                 level,
                 problem,
                 preview,
+                notice,
                 max_secs,
                 recorder: StoredValue::new_local(None),
                 take: StoredValue::new_local(None),
@@ -218,7 +226,30 @@ mod hydrated {
             };
             // Leaving the page mid-take releases the microphone.
             on_cleanup(move || controls.release());
+            // A take kept from an earlier visit (reload, closed tab, crash)
+            // is offered back.
+            leptos::task::spawn_local(async move {
+                if let Some(kept) = take_store::kept().await {
+                    if controls.phase.get_untracked() != Phase::Idle {
+                        return;
+                    }
+                    let when = js_sys::Date::new(&kept.saved_at.into()).to_locale_time_string("default");
+                    controls.show(Take { blob: kept.blob, mime: kept.mime });
+                    controls.notice.set(Some(format!(
+                        "Your unsaved recording from {} is back. Save it, or discard it to record again.",
+                        String::from(when)
+                    )));
+                }
+            });
             controls
+        }
+
+        /// Puts a take up for preview and saving.
+        fn show(self, take: Take) {
+            let url = Url::create_object_url_with_blob(&take.blob).ok();
+            self.take.set_value(Some(take));
+            self.preview.set(url);
+            self.phase.set(Phase::Recorded);
         }
 
         pub fn start(self, ambient: bool) {
@@ -265,10 +296,13 @@ mod hydrated {
             leptos::task::spawn_local(async move {
                 match recorder.stop().await {
                     Ok(take) => {
-                        let url = Url::create_object_url_with_blob(&take.blob).ok();
-                        self.take.set_value(Some(take));
-                        self.preview.set(url);
-                        self.phase.set(Phase::Recorded);
+                        // Kept in the browser until the server confirms it.
+                        if let Err(err) = take_store::keep(&take.blob, &take.mime).await {
+                            self.problem.set(Some(format!(
+                                "This browser could not keep a copy of the take ({err}). Save it before leaving the page."
+                            )));
+                        }
+                        self.show(take);
                     }
                     Err(problem) => {
                         self.problem.set(Some(problem));
@@ -279,6 +313,8 @@ mod hydrated {
         }
 
         pub fn discard(self) {
+            leptos::task::spawn_local(take_store::forget());
+            self.notice.set(None);
             if let Some(url) = self.preview.get_untracked() {
                 let _ = Url::revoke_object_url(&url);
             }
