@@ -4,6 +4,8 @@
 import { test, expect } from '@playwright/test';
 import { failOnPageErrors, signUp, uniqueEmail, waitForHydration } from './helpers';
 
+test.use({ geolocation: { latitude: 52.520008, longitude: 13.404954 }, permissions: ['microphone', 'geolocation'] });
+
 test('record about 3 s, save it, and replay it from the waveform', async ({ page }) => {
   const errors = failOnPageErrors(page);
   await signUp(page, uniqueEmail('rec'), 'correct horse battery', 'Recorder');
@@ -27,6 +29,9 @@ test('record about 3 s, save it, and replay it from the waveform', async ({ page
   await expect(preview).toBeVisible();
   await page.locator('label', { hasText: /^Calm$/ }).click();
   await page.getByLabel(/^Title/).fill('Kitchen at night');
+  // Where it was: asked for only now, and rounded to about 1 km.
+  await page.getByLabel('Add where this was recorded').check();
+  await expect(page.getByTestId('place-found')).toBeVisible();
   await page.getByRole('button', { name: 'Save echo' }).click();
   await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
 
@@ -35,6 +40,7 @@ test('record about 3 s, save it, and replay it from the waveform', async ({ page
   expect(duration).toBeGreaterThan(2_600);
   expect(duration).toBeLessThan(3_600);
   await expect(page.getByTestId('player-time')).toContainText(/\/ 0:0[3-4]/);
+  await expect(page.getByTestId('echo-place')).toContainText('Recorded near 52.5200, 13.4000');
 
   // In the list with its length…
   const echoUrl = page.url();

@@ -66,6 +66,49 @@ on_every_backend! {
         assert_eq!(fetched.peaks, echo.peaks);
     }
 
+    async fn a_location_is_kept_only_when_given_and_coarsened_unless_exact(app) {
+        app.signed_up("ada@example.org").await;
+        let none = app.uploaded_echo(Emotion::Joy).await;
+        assert_eq!(none.location, None, "private by default");
+        let coarse: Echo = app
+            .upload(Upload::wav(Emotion::Joy).field("latitude", "52.520008").field("longitude", "13.404954"))
+            .await
+            .json();
+        let place = coarse.location.expect("a location");
+        assert_eq!((place.latitude, place.longitude), (52.52, 13.4), "rounded to about 1 km");
+        let exact: Echo = app
+            .upload(
+                Upload::wav(Emotion::Joy)
+                    .field("latitude", "52.520008")
+                    .field("longitude", "13.404954")
+                    .field("location_precise", "true"),
+            )
+            .await
+            .json();
+        let place = exact.location.expect("a location");
+        assert_eq!((place.latitude, place.longitude), (52.520008, 13.404954));
+        // Stored, not just answered.
+        let fetched: Echo = app.call("echoes/get", &[("id", &exact.id.to_string())]).await.json();
+        assert_eq!(fetched.location, exact.location);
+        let html = app.get_page(&coarse.page_url()).await.text();
+        assert!(html.contains("Recorded near"), "{html}");
+    }
+
+    async fn a_half_given_or_impossible_location_is_refused(app) {
+        app.signed_up("ada@example.org").await;
+        for fields in [vec![("latitude", "52.5")], vec![("latitude", "95"), ("longitude", "10")], vec![("latitude", "north"), ("longitude", "10")]] {
+            let mut upload = Upload::wav(Emotion::Joy);
+            for (k, v) in fields {
+                upload = upload.field(k, v);
+            }
+            let response = app.upload(upload).await;
+            assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
+            assert_eq!(response.error().field.as_deref(), Some("location"));
+        }
+        assert_eq!(app.echo_rows().await, 0);
+        assert!(app.stored_files().is_empty(), "refused uploads leave no object");
+    }
+
     async fn an_html_form_upload_redirects_to_the_new_echo(app) {
         app.signed_up("ada@example.org").await;
         let response = app.upload(Upload::wav(Emotion::Joy).as_html_form()).await;

@@ -64,6 +64,9 @@ async fn send_direct(data: &FormData, on_progress: impl Fn(f64, f64) + 'static) 
         field("tags"),
         field("note"),
         field("captured_at"),
+        field("latitude"),
+        field("longitude"),
+        field("location_precise"),
     )
     .await
 }

@@ -109,9 +109,12 @@ pub async fn complete_upload(
     tags: Option<String>,
     note: Option<String>,
     captured_at: Option<String>,
+    latitude: Option<String>,
+    longitude: Option<String>,
+    location_precise: Option<String>,
 ) -> Result<Echo, AppError> {
     use super::format::{AudioFamily, AudioFormat, SNIFF_LEN};
-    use super::metadata::EchoMetadata;
+    use super::metadata::{is_ticked, EchoMetadata, Location};
     use super::rows::{self, NewEcho};
     use super::{parse_echo_id, pending};
     use crate::accounts::session::require_user_id;
@@ -124,12 +127,14 @@ pub async fn complete_upload(
     let user_id = require_user_id().await?;
     let id = parse_echo_id(&upload_id)?;
     let now = now_millis();
+    let location = Location::parse(latitude.as_deref(), longitude.as_deref(), is_ticked(location_precise.as_deref()))?;
     let metadata = EchoMetadata::from_fields(
         &emotion,
         title.as_deref(),
         tags.as_deref(),
         note.as_deref(),
         captured_at.as_deref(),
+        location,
         now,
     )?;
     let state = app_state();

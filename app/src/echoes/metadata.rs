@@ -106,14 +106,61 @@ pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(input.trim()).map_err(|_| AppError::bad_request(format!("\"{input}\" is not a valid echo id.")))
 }
 
+/// Where an echo was recorded. Private by default: only when the person
+/// adds it, and rounded to about 1 km unless they ask for the exact spot.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl Location {
+    /// Two decimals of latitude are ~1.1 km (and less for longitude).
+    const COARSE_DECIMALS: i32 = 2;
+
+    /// Both coordinates or neither; `precise` keeps them as given.
+    pub fn parse(latitude: Option<&str>, longitude: Option<&str>, precise: bool) -> Result<Option<Location>, AppError> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let (latitude, longitude) = match (given(latitude), given(longitude)) {
+            (None, None) => return Ok(None),
+            (Some(lat), Some(lng)) => (lat, lng),
+            _ => return Err(AppError::invalid("location", "Give both latitude and longitude, or neither.")),
+        };
+        let number = |v: &str, max: f64| v.parse::<f64>().ok().filter(|n| n.is_finite() && n.abs() <= max);
+        let (Some(latitude), Some(longitude)) = (number(latitude, 90.0), number(longitude, 180.0)) else {
+            return Err(AppError::invalid(
+                "location",
+                "The location must be a latitude from -90 to 90 and a longitude from -180 to 180.",
+            ));
+        };
+        let round = |v: f64| {
+            let factor = 10f64.powi(Self::COARSE_DECIMALS);
+            (v * factor).round() / factor
+        };
+        Ok(Some(if precise {
+            Location { latitude, longitude }
+        } else {
+            Location { latitude: round(latitude), longitude: round(longitude) }
+        }))
+    }
+}
+
+/// Whether a form's "exact spot" box was ticked.
+pub fn is_ticked(value: Option<&str>) -> bool {
+    matches!(value.map(|v| v.trim().to_ascii_lowercase()).as_deref(), Some("true" | "on" | "1" | "yes"))
+}
+
 /// Everything a person says about an echo when they save it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EchoMetadata {
     pub emotion: Emotion,
     pub title: Title,
     pub note: Note,
     pub tags: Tags,
     pub captured_at: i64,
+    pub location: Option<Location>,
 }
 
 impl EchoMetadata {
@@ -124,6 +171,7 @@ impl EchoMetadata {
         tags: Option<&str>,
         note: Option<&str>,
         captured_at: Option<&str>,
+        location: Option<Location>,
         now: i64,
     ) -> Result<EchoMetadata, AppError> {
         if emotion.trim().is_empty() {
@@ -135,6 +183,7 @@ impl EchoMetadata {
             note: Note::parse(note.unwrap_or_default())?,
             tags: Tags::parse(tags.unwrap_or_default())?,
             captured_at: parse_captured_at(captured_at.unwrap_or_default(), now)?,
+            location,
         })
     }
 }
@@ -170,6 +219,20 @@ mod tests {
         assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now).unwrap(), 1_577_934_240_000);
         assert!(parse_captured_at("yesterday", now).is_err());
         assert!(parse_captured_at("2099-01-01T00:00", now).is_err());
+    }
+
+    #[test]
+    fn a_location_is_coarsened_to_about_a_kilometre_unless_precise() {
+        let coarse = Location::parse(Some("52.520008"), Some("13.404954"), false).unwrap().unwrap();
+        assert_eq!(coarse, Location { latitude: 52.52, longitude: 13.4 });
+        let exact = Location::parse(Some("52.520008"), Some("13.404954"), true).unwrap().unwrap();
+        assert_eq!(exact, Location { latitude: 52.520008, longitude: 13.404954 });
+        assert_eq!(Location::parse(None, Some(" "), false).unwrap(), None);
+        for (lat, lng) in
+            [(Some("91"), Some("0")), (Some("0"), Some("-181")), (Some("x"), Some("1")), (Some("1"), None)]
+        {
+            assert_eq!(Location::parse(lat, lng, false).unwrap_err().field.as_deref(), Some("location"));
+        }
     }
 
     #[test]

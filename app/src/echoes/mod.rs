@@ -31,7 +31,7 @@ pub use direct_upload::{
 };
 pub use get::{get_echo, GetEcho};
 pub use list::{list_echoes, EchoCursor, ListEchoes, PAGE_SIZE};
-pub use metadata::{parse_captured_at, parse_echo_id, EchoMetadata, Note, Tags, Title};
+pub use metadata::{is_ticked, parse_captured_at, parse_echo_id, EchoMetadata, Location, Note, Tags, Title};
 pub use random::{random_echo, RandomEcho};
 
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,7 @@ pub fn not_audio_message() -> String {
 }
 
 /// An echo as pages and API clients see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Echo {
     pub id: Uuid,
     pub emotion: Emotion,
@@ -64,6 +64,8 @@ pub struct Echo {
     pub duration_ms: Option<i64>,
     /// About 200 waveform peaks (0–255), for drawing without decoding.
     pub peaks: Option<Vec<u8>>,
+    /// Where it was recorded, if its owner added that (coarsened unless exact).
+    pub location: Option<Location>,
 }
 
 impl Echo {
@@ -86,7 +88,7 @@ impl Echo {
 }
 
 /// One page of "my echoes", newest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EchoPage {
     pub echoes: Vec<Echo>,
     /// Pass as `before` to get the next (older) page.

@@ -13,7 +13,7 @@ use crate::infra::storage::ObjectKey;
 use crate::on_db;
 
 const COLUMNS: &str = "id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, \
-     storage_key, duration_ms, peaks";
+     storage_key, duration_ms, peaks, latitude, longitude";
 
 #[derive(sqlx::FromRow)]
 pub struct EchoRow {
@@ -29,6 +29,8 @@ pub struct EchoRow {
     storage_key: String,
     duration_ms: Option<i64>,
     peaks: Option<Vec<u8>>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
 }
 
 impl EchoRow {
@@ -45,6 +47,10 @@ impl EchoRow {
             size_bytes: self.size_bytes,
             duration_ms: self.duration_ms,
             peaks: self.peaks,
+            location: match (self.latitude, self.longitude) {
+                (Some(latitude), Some(longitude)) => Some(super::Location { latitude, longitude }),
+                _ => None,
+            },
         })
     }
 
@@ -84,8 +90,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
     let now = now_millis();
     on_db!(db, pool => sqlx::query(
         "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
-         content_type, size_bytes, storage_key, random_key, duration_ms, peaks) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         content_type, size_bytes, storage_key, random_key, duration_ms, peaks, latitude, longitude) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(new.id)
     .bind(new.user_id)
@@ -101,6 +107,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
     .bind(random_key())
     .bind(new.probe.as_ref().map(|p| p.duration_ms))
     .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
+    .bind(new.metadata.location.map(|l| l.latitude))
+    .bind(new.metadata.location.map(|l| l.longitude))
     .execute(pool)
     .await
     .map(|_| ()))?;
@@ -116,6 +124,7 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
         size_bytes: size,
         duration_ms: new.probe.as_ref().map(|p| p.duration_ms),
         peaks: new.probe.map(|p| p.peaks),
+        location: new.metadata.location,
     })
 }
 

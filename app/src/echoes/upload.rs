@@ -20,7 +20,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::format::{AudioFormat, SNIFF_LEN};
-use super::metadata::{parse_captured_at, EchoMetadata, Note, Tags, Title};
+use super::metadata::{is_ticked, parse_captured_at, EchoMetadata, Location, Note, Tags, Title};
 use super::rows::{self, NewEcho};
 use crate::accounts::session::signed_in_user_id;
 use crate::display::human_size;
@@ -132,6 +132,7 @@ async fn read_form(
     let mut note = Note(None);
     let mut tags = Tags::default();
     let mut captured_at = now;
+    let (mut latitude, mut longitude, mut precise) = (None, None, None);
 
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -147,6 +148,9 @@ async fn read_form(
             "note" => note = Note::parse(&read_text(field).await?)?,
             "tags" => tags = Tags::parse(&read_text(field).await?)?,
             "captured_at" => captured_at = parse_captured_at(&read_text(field).await?, now)?,
+            "latitude" => latitude = Some(read_text(field).await?),
+            "longitude" => longitude = Some(read_text(field).await?),
+            "location_precise" => precise = Some(read_text(field).await?),
             _ => {
                 // Unknown fields are read past, within the text limit.
                 read_text(field).await?;
@@ -154,7 +158,8 @@ async fn read_form(
         }
     }
     let emotion = emotion.ok_or_else(|| AppError::invalid("emotion", "Choose the emotion this echo carries."))?;
-    Ok(EchoMetadata { emotion, title, note, tags, captured_at })
+    let location = Location::parse(latitude.as_deref(), longitude.as_deref(), is_ticked(precise.as_deref()))?;
+    Ok(EchoMetadata { emotion, title, note, tags, captured_at, location })
 }
 
 async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {

@@ -44,6 +44,17 @@ fn EchoDetail(echo: Echo) -> impl IntoView {
                 <p class="tags">{echo.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")}</p>
             })}
             {echo.note.clone().map(|note| view! { <p class="note">{note}</p> })}
+            {echo.location.map(|place| {
+                let map = format!(
+                    "https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=14/{0}/{1}",
+                    place.latitude, place.longitude
+                );
+                view! {
+                    <p class="muted" data-testid="echo-place">
+                        "Recorded near " <a href=map rel="noopener noreferrer">{format!("{:.4}, {:.4}", place.latitude, place.longitude)}</a>
+                    </p>
+                }
+            })}
             <details class="danger-zone">
                 <summary>"Delete this echo…"</summary>
                 <p>"The recording and everything about it will be gone for good."</p>

@@ -56,6 +56,22 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
     let failed = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || failed.get());
     let notice = RwSignal::new(None::<String>);
+    // Where the take was recorded, only once the person asks for it.
+    let place = RwSignal::new(None::<(f64, f64)>);
+    let place_problem = RwSignal::new(None::<String>);
+    let want_place = move |ev: leptos::ev::Event| {
+        let checked = event_target_checked(&ev);
+        place_problem.set(None);
+        if !checked {
+            place.set(None);
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        crate::browser::place::locate(move |found| match found {
+            Ok(spot) => place.set(Some(spot)),
+            Err(problem) => place_problem.set(Some(problem)),
+        });
+    };
 
     #[cfg(feature = "hydrate")]
     let controls = hydrated::Controls::new(phase, elapsed, level, problem, preview, notice, max_secs);
@@ -160,6 +176,17 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
                 <label for="take-note">"Note " <span class="muted">"(optional)"</span></label>
                 <textarea id="take-note" name="note" rows="3" maxlength=Note::MAX_CHARS.to_string()></textarea>
                 <FieldError error field="note"/>
+                <fieldset class="place">
+                    <legend>"Place " <span class="muted">"(optional)"</span></legend>
+                    <label><input type="checkbox" id="add-place" on:change=want_place/> " Add where this was recorded"</label>
+                    <label><input type="checkbox" name="location_precise" value="true"/>
+                        " Exact spot " <span class="muted">"(otherwise rounded to about 1 km)"</span></label>
+                    <input type="hidden" name="latitude" value=move || place.get().map(|p| p.0.to_string()).unwrap_or_default()/>
+                    <input type="hidden" name="longitude" value=move || place.get().map(|p| p.1.to_string()).unwrap_or_default()/>
+                    {move || place.get().map(|_| view! { <p class="muted" data-testid="place-found">"Location added."</p> })}
+                    {move || place_problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                </fieldset>
+                <FieldError error field="location"/>
                 <FieldError error field="audio"/>
                 {move || progress.get().map(|fraction| {
                     let percent = (fraction * 100.0).round() as u32;

@@ -1,0 +1,4 @@
+-- Where an echo was recorded, when the person chose to say. Stored already
+-- coarsened to ~1 km (2 decimals) unless they asked for the exact spot.
+ALTER TABLE echoes ADD COLUMN latitude DOUBLE PRECISION;
+ALTER TABLE echoes ADD COLUMN longitude DOUBLE PRECISION;
