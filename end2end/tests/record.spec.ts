@@ -32,8 +32,13 @@ test('record about 3 s, save it, and replay it from the waveform', async ({ page
   // Where it was: asked for only now, and rounded to about 1 km.
   await page.getByLabel('Add where this was recorded').check();
   await expect(page.getByTestId('place-found')).toBeVisible();
+  // A slow connection, so the save's progress bar is seen moving.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * 1024 });
   await page.getByRole('button', { name: 'Save echo' }).click();
+  await expect(page.getByText(/Saving… [1-9]\d?%/)).toBeVisible();
   await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
   // The server measured the take (MediaRecorder's WebM has no duration of its own).
   const duration = Number(await page.getByTestId('player').getAttribute('data-duration-ms'));
@@ -87,5 +92,25 @@ test('a take not yet saved survives a reload and is forgotten once saved', async
   await waitForHydration(page);
   await expect(page.getByRole('button', { name: 'Start recording' })).toBeVisible();
   await expect(page.getByTestId('record-notice')).toHaveCount(0);
+  expect(errors, errors.join('\n')).toEqual([]);
+});
+
+test('a recording cut off by a reload is offered back from its stored chunks', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await signUp(page, uniqueEmail('crash'), 'correct horse battery', 'Crasher');
+  await page.goto('/record');
+  await waitForHydration(page);
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  // Reload while still recording: only the one-second chunks are stored.
+  await expect(page.getByTestId('record-time')).toContainText(/^0:03 \//, { timeout: 6_000 });
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.getByTestId('record-notice')).toContainText('Your unsaved recording from');
+  await expect(page.getByTestId('take-preview')).toBeVisible();
+  await page.locator('label', { hasText: /^Fear$/ }).click();
+  await page.getByRole('button', { name: 'Save echo' }).click();
+  await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
+  // At least the two whole seconds before the reload survived.
+  expect(Number(await page.getByTestId('player').getAttribute('data-duration-ms'))).toBeGreaterThan(1_800);
   expect(errors, errors.join('\n')).toEqual([]);
 });

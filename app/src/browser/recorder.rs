@@ -57,8 +57,9 @@ fn explain(err: JsValue) -> String {
 }
 
 impl Recorder {
-    /// Asks for the microphone and starts recording.
-    pub async fn start(ambient: bool) -> Result<Recorder, String> {
+    /// Asks for the microphone and starts recording; `on_chunk(index, chunk,
+    /// type)` sees each one-second chunk as it arrives.
+    pub async fn start(ambient: bool, on_chunk: impl Fn(usize, Blob, String) + 'static) -> Result<Recorder, String> {
         let window = web_sys::window().ok_or("No browser window.")?;
         if !window.is_secure_context() {
             return Err("Recording needs a secure page: open Echoes over https (or on localhost).".into());
@@ -89,10 +90,13 @@ impl Recorder {
             .map_err(|_| "Recording could not start.".to_owned())?;
         let chunks: Rc<RefCell<Vec<JsValue>>> = Rc::default();
         let sink = chunks.clone();
+        let essence = mime.split(';').next().unwrap_or("audio/webm").to_owned();
         let on_data = Closure::<dyn FnMut(BlobEvent)>::new(move |event: BlobEvent| {
             if let Some(data) = event.data() {
                 if data.size() > 0.0 {
-                    sink.borrow_mut().push(data.into());
+                    let index = sink.borrow().len();
+                    sink.borrow_mut().push(data.clone().into());
+                    on_chunk(index, data, essence.clone());
                 }
             }
         });

@@ -1,6 +1,7 @@
-//! Keeps the last recorded take in IndexedDB until the server has it, so a
-//! reload, a closed tab or a crash between "stop" and "saved" does not lose
-//! the moment. The record page offers a kept take back on the next visit.
+//! Keeps the take in IndexedDB until the server has it. While recording,
+//! each one-second chunk is stored as it arrives (so a crash mid-take keeps
+//! what was recorded so far); on stop, the whole take replaces the chunks.
+//! The record page offers a kept take back on the next visit.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -21,6 +22,28 @@ pub struct KeptTake {
     pub mime: String,
     /// When it was recorded (ms since the epoch).
     pub saved_at: f64,
+}
+
+/// Chunks are keyed so that key order is recording order.
+fn chunk_key(index: usize) -> String {
+    format!("chunk-{index:06}")
+}
+
+fn record(blob: &Blob, mime: &str, at: f64) -> Object {
+    let value = Object::new();
+    let _ = Reflect::set(&value, &"blob".into(), blob);
+    let _ = Reflect::set(&value, &"mime".into(), &mime.into());
+    let _ = Reflect::set(&value, &"savedAt".into(), &at.into());
+    value
+}
+
+/// Stores chunk `index` of the take being recorded (started at `started_at`).
+pub async fn keep_chunk(index: usize, blob: &Blob, mime: &str, started_at: f64) -> Result<(), String> {
+    let database = open().await?;
+    let request = store(&database, IdbTransactionMode::Readwrite)?
+        .put_with_key(&record(blob, mime, started_at), &chunk_key(index).into())
+        .map_err(|_| "IndexedDB cannot store the chunk.".to_owned())?;
+    finish(&request).await.map(|_| ())
 }
 
 /// Waits for an IndexedDB request and returns its result.
@@ -74,17 +97,37 @@ fn store(database: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::Id
         .map_err(|_| "IndexedDB cannot start a transaction.".to_owned())
 }
 
-/// Keeps `blob` (replacing any earlier unsaved take).
+/// Keeps the finished take, replacing its chunks and any earlier take.
 pub async fn keep(blob: &Blob, mime: &str) -> Result<(), String> {
     let database = open().await?;
-    let value = Object::new();
-    let _ = Reflect::set(&value, &"blob".into(), blob);
-    let _ = Reflect::set(&value, &"mime".into(), &mime.into());
-    let _ = Reflect::set(&value, &"savedAt".into(), &js_sys::Date::now().into());
-    let request = store(&database, IdbTransactionMode::Readwrite)?
-        .put_with_key(&value, &KEY.into())
+    let store = store(&database, IdbTransactionMode::Readwrite)?;
+    store.clear().map_err(|_| "IndexedDB cannot clear.".to_owned())?;
+    let request = store
+        .put_with_key(&record(blob, mime, js_sys::Date::now()), &KEY.into())
         .map_err(|_| "IndexedDB cannot store the take.".to_owned())?;
     finish(&request).await.map(|_| ())
+}
+
+/// The chunks of a take that was never stopped (a reload or crash while
+/// recording), joined back into one recording.
+async fn interrupted(database: &IdbDatabase) -> Option<KeptTake> {
+    let request = store(database, IdbTransactionMode::Readonly).ok()?.get_all().ok()?;
+    let values: js_sys::Array = finish(&request).await.ok()?.dyn_into().ok()?;
+    let parts = js_sys::Array::new();
+    let (mut mime, mut started_at) = (None, 0.0);
+    for value in values.iter() {
+        let Some(blob) = Reflect::get(&value, &"blob".into()).ok().and_then(|b| b.dyn_into::<Blob>().ok()) else {
+            continue;
+        };
+        parts.push(&blob);
+        mime = mime.or_else(|| Reflect::get(&value, &"mime".into()).ok().and_then(|m| m.as_string()));
+        started_at = Reflect::get(&value, &"savedAt".into()).ok().and_then(|t| t.as_f64()).unwrap_or(started_at);
+    }
+    let mime = mime?;
+    let kind = web_sys::BlobPropertyBag::new();
+    kind.set_type(&mime);
+    let blob = Blob::new_with_blob_sequence_and_options(&parts, &kind).ok().filter(|b| b.size() > 0.0)?;
+    Some(KeptTake { blob, mime, saved_at: started_at })
 }
 
 /// The kept take, if there is one.
@@ -93,7 +136,7 @@ pub async fn kept() -> Option<KeptTake> {
     let request = store(&database, IdbTransactionMode::Readonly).ok()?.get(&KEY.into()).ok()?;
     let value = finish(&request).await.ok()?;
     if value.is_undefined() || value.is_null() {
-        return None;
+        return interrupted(&database).await;
     }
     Some(KeptTake {
         blob: Reflect::get(&value, &"blob".into()).ok()?.dyn_into().ok()?,

@@ -283,7 +283,15 @@ mod hydrated {
             self.problem.set(None);
             self.phase.set(Phase::Starting);
             leptos::task::spawn_local(async move {
-                match Recorder::start(ambient).await {
+                // A new take replaces whatever an earlier one left behind.
+                take_store::forget().await;
+                let started_at = js_sys::Date::now();
+                let keep_chunk = move |index: usize, chunk: web_sys::Blob, mime: String| {
+                    leptos::task::spawn_local(async move {
+                        let _ = take_store::keep_chunk(index, &chunk, &mime, started_at).await;
+                    });
+                };
+                match Recorder::start(ambient, keep_chunk).await {
                     Ok(recorder) => {
                         self.recorder.set_value(Some(recorder));
                         self.elapsed.set(0.0);
