@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 // S3-protocol server, testkit's echoes-test-s3) with direct uploads.
 const localPort = 3100;
 const s3Port = 3101;
+const shortTakesPort = 3102;
 const s3ServerPort = 3190;
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'echoes', 'target');
 const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
@@ -59,8 +60,10 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
-    { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` } },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` } },
+    { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length/ },
+    // A deployment that allows 2-second takes, for the automatic stop.
+    { name: 'short-takes', use: { baseURL: `http://127.0.0.1:${shortTakesPort}` }, testMatch: /max-length/ },
   ],
   use: {
     permissions: ['microphone'],
@@ -83,6 +86,15 @@ export default defineConfig({
     },
   },
   webServer: [
+    {
+      command: `"${bin}"`,
+      url: `http://127.0.0.1:${shortTakesPort}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: echoesEnv('short', shortTakesPort, { MAX_RECORDING_SECONDS: '2' }),
+    },
     {
       command: `"${bin}"`,
       url: `http://127.0.0.1:${localPort}/health`,
