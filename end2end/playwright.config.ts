@@ -36,6 +36,17 @@ writeFileSync(fakeMic, (() => {
   return b;
 })());
 
+const baseArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
 function echoesEnv(name: string, port: number, extra: Record<string, string> = {}) {
   return {
     DATABASE_URL: `sqlite://${data}/${name}.db`,
@@ -60,8 +71,31 @@ export default defineConfig({
   retries: 0,
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
-    { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length/ },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length/ },
+    { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length|microphone-/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-/ },
+    // Chromium's real getUserMedia failing: a microphone whose permission
+    // is not granted (the prompt is dismissed)…
+    {
+      name: 'microphone-denied',
+      testMatch: /microphone-denied/,
+      use: {
+        baseURL: `http://127.0.0.1:${localPort}`,
+        permissions: [],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+          args: [...baseArgs, '--use-fake-device-for-media-stream'],
+        },
+      },
+    },
+    // …and permission granted with no microphone at all.
+    {
+      name: 'microphone-missing',
+      testMatch: /microphone-missing/,
+      use: {
+        baseURL: `http://127.0.0.1:${localPort}`,
+        launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: baseArgs },
+      },
+    },
     // A deployment that allows 2-second takes, for the automatic stop.
     { name: 'short-takes', use: { baseURL: `http://127.0.0.1:${shortTakesPort}` }, testMatch: /max-length/ },
   ],
@@ -71,14 +105,7 @@ export default defineConfig({
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
+        ...baseArgs,
         '--use-fake-ui-for-media-stream',
         '--use-fake-device-for-media-stream',
         `--use-file-for-fake-audio-capture=${fakeMic}`,
