@@ -1,5 +1,6 @@
 //! Small pieces shared by several pages.
 
+pub mod echo_fields;
 pub mod emotion_chips;
 pub mod field_error;
 pub mod nav;

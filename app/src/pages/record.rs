@@ -7,10 +7,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::echo_fields::EchoFields;
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::format_duration;
-use crate::echoes::{upload_settings, Note, Title as EchoTitle};
-use crate::emotion::Emotion;
+use crate::echoes::upload_settings;
 use crate::error::AppError;
 
 /// Only the browser moves past `Idle`.
@@ -156,26 +156,7 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
             <audio controls src=url data-testid="take-preview"></audio>
             <form class="stack" on:submit=save data-testid="save-take">
                 <FormError error/>
-                <fieldset class="emotion-picker">
-                    <legend>"Emotion"</legend>
-                    {Emotion::ALL.into_iter().map(|emotion| {
-                        let id = format!("take-emotion-{}", emotion.as_str());
-                        view! {
-                            <input type="radio" name="emotion" id=id.clone() value=emotion.as_str() required/>
-                            <label for=id class=format!("chip emotion-{}", emotion.as_str())>{emotion.label()}</label>
-                        }
-                    }).collect_view()}
-                </fieldset>
-                <FieldError error field="emotion"/>
-                <label for="take-title">"Title " <span class="muted">"(optional)"</span></label>
-                <input id="take-title" name="title" maxlength=EchoTitle::MAX_CHARS.to_string()/>
-                <FieldError error field="title"/>
-                <label for="take-tags">"Tags " <span class="muted">"(optional, comma-separated)"</span></label>
-                <input id="take-tags" name="tags"/>
-                <FieldError error field="tags"/>
-                <label for="take-note">"Note " <span class="muted">"(optional)"</span></label>
-                <textarea id="take-note" name="note" rows="3" maxlength=Note::MAX_CHARS.to_string()></textarea>
-                <FieldError error field="note"/>
+                <EchoFields error prefix="take-"/>
                 <fieldset class="place">
                     <legend>"Place " <span class="muted">"(optional)"</span></legend>
                     <label><input type="checkbox" id="add-place" on:change=want_place/> " Add where this was recorded"</label>

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::components::echo_fields::EchoFields;
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::human_size;
 use crate::echoes::{not_audio_message, upload_settings, Note, Tags, Title as EchoTitle};
-use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 
 #[component]
@@ -83,29 +83,7 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl Int
             <p class="hint" id="audio-hint">{format!("WAV, MP3, Ogg, WebM, M4A or FLAC, up to {}.", human_size(limit))}</p>
             <FieldError error field="audio"/>
 
-            <fieldset class="emotion-picker">
-                <legend>"Emotion"</legend>
-                {Emotion::ALL.into_iter().map(|emotion| {
-                    let id = format!("emotion-{}", emotion.as_str());
-                    view! {
-                        <input type="radio" name="emotion" id=id.clone() value=emotion.as_str() required/>
-                        <label for=id class=format!("chip emotion-{}", emotion.as_str())>{emotion.label()}</label>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <FieldError error field="emotion"/>
-
-            <label for="title">"Title " <span class="muted">"(optional)"</span></label>
-            <input id="title" name="title" maxlength=EchoTitle::MAX_CHARS.to_string()/>
-            <FieldError error field="title"/>
-
-            <label for="tags">"Tags " <span class="muted">"(optional, comma-separated)"</span></label>
-            <input id="tags" name="tags" placeholder="rain, kitchen, sunday"/>
-            <FieldError error field="tags"/>
-
-            <label for="note">"Note " <span class="muted">"(optional)"</span></label>
-            <textarea id="note" name="note" rows="3" maxlength=Note::MAX_CHARS.to_string()></textarea>
-            <FieldError error field="note"/>
+            <EchoFields error prefix=""/>
 
             <label for="captured_at">"When was it? " <span class="muted">"(UTC; leave empty for now)"</span></label>
             <input id="captured_at" type="datetime-local" name="captured_at"/>
