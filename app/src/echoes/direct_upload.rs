@@ -57,8 +57,6 @@ pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload
     use super::format::AudioFamily;
     use super::pending;
     use crate::accounts::session::require_user_id;
-    use crate::display::human_size;
-    use crate::error::ErrorCode;
     use crate::infra::state::app_state;
     use crate::infra::storage::ObjectKey;
 
@@ -69,17 +67,9 @@ pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload
         return Err(AppError::invalid("audio", "The file is empty."));
     }
     if size > cap {
-        return Err(AppError {
-            code: ErrorCode::PayloadTooLarge,
-            message: format!("The file is larger than the {} limit.", human_size(cap)),
-            field: Some("audio".into()),
-        });
+        return Err(super::upload::too_large(cap));
     }
-    let family = AudioFamily::from_declared(&content_type).ok_or_else(|| AppError {
-        code: ErrorCode::UnsupportedMediaType,
-        message: super::not_audio_message(),
-        field: Some("audio".into()),
-    })?;
+    let family = AudioFamily::from_declared(&content_type).ok_or_else(super::upload::not_audio)?;
     let id = Uuid::now_v7();
     let key = ObjectKey::for_echo(user_id, id, family.extension());
     let presigned = state
@@ -186,14 +176,7 @@ pub async fn complete_upload(
             return refuse(AppError { code: ErrorCode::UnsupportedMediaType, message, field: Some("audio".into()) })
                 .await;
         }
-        None => {
-            let error = AppError {
-                code: ErrorCode::UnsupportedMediaType,
-                message: super::not_audio_message(),
-                field: Some("audio".into()),
-            };
-            return refuse(error).await;
-        }
+        None => return refuse(super::upload::not_audio()).await,
     };
     let probe = super::probe::probe_stored(&state.storage, &key, format.extension()).await;
     let new = NewEcho {

@@ -195,11 +195,7 @@ async fn store_audio(
     if head.is_empty() {
         return Err(AppError::invalid("audio", "The file is empty."));
     }
-    let format = AudioFormat::sniff(&head).ok_or_else(|| AppError {
-        code: ErrorCode::UnsupportedMediaType,
-        message: super::not_audio_message(),
-        field: Some("audio".into()),
-    })?;
+    let format = AudioFormat::sniff(&head).ok_or_else(not_audio)?;
     let key = ObjectKey::for_echo(user_id, echo_id, format.extension());
     let cap = state.config.max_audio_file_size;
     let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
@@ -211,7 +207,13 @@ async fn store_audio(
     Ok((key, format, size))
 }
 
-fn too_large(cap: u64) -> AppError {
+/// A 415 on the file field: not one of the accepted formats.
+pub(super) fn not_audio() -> AppError {
+    AppError { code: ErrorCode::UnsupportedMediaType, message: super::not_audio_message(), field: Some("audio".into()) }
+}
+
+/// A 413 on the file field, naming the cap.
+pub(super) fn too_large(cap: u64) -> AppError {
     AppError {
         code: ErrorCode::PayloadTooLarge,
         message: format!("The file is larger than the {} limit.", human_size(cap)),
