@@ -29,6 +29,18 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// `3600` → `"1 hour"`, `90` → `"90 seconds"`, `300` → `"5 minutes"`.
+pub fn human_duration(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if secs >= 3600 && secs.is_multiple_of(3600) {
+        plural(secs / 3600, "hour")
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        plural(secs / 60, "minute")
+    } else {
+        plural(secs, "second")
+    }
+}
+
 /// `83_400` ms → `"1:23"`; an hour or more → `"1:02:03"`.
 pub fn format_duration(millis: i64) -> String {
     let total = (millis.max(0) + 500) / 1000;

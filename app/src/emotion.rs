@@ -65,7 +65,9 @@ impl Emotion {
         let wanted = input.trim();
         Emotion::ALL.into_iter().find(|e| e.as_str().eq_ignore_ascii_case(wanted)).ok_or_else(|| {
             let names: Vec<&str> = Emotion::ALL.iter().map(|e| e.as_str()).collect();
-            AppError::invalid("emotion", format!("Unknown emotion \"{wanted}\". Choose one of: {}.", names.join(", ")))
+            // Short input is quoted back; long input (hostile or a mistake) is not.
+            let quoted = if wanted.len() <= 32 { format!(" \"{wanted}\"") } else { String::new() };
+            AppError::invalid("emotion", format!("Unknown emotion{quoted}. Choose one of: {}.", names.join(", ")))
         })
     }
 }

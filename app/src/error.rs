@@ -33,6 +33,13 @@ pub enum ErrorCode {
     RangeNotSatisfiable,
     /// "Complete" before the file has arrived in storage.
     UploadNotReceived,
+    /// The request came from another site (CSRF protection).
+    Forbidden,
+    /// Too many attempts; `retry_after_secs` says when to try again.
+    TooManyRequests,
+    /// A dependency (database, storage) or a bounded resource (decoding,
+    /// password hashing) is busy or unreachable; try again shortly.
+    Unavailable,
     /// Something failed on our side; details are in the server log.
     Internal,
 }
@@ -50,6 +57,9 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::RangeNotSatisfiable => 416,
             Self::UploadNotReceived => 409,
+            Self::Forbidden => 403,
+            Self::TooManyRequests => 429,
+            Self::Unavailable => 503,
             Self::Internal => 500,
         }
     }
@@ -65,16 +75,90 @@ pub struct AppError {
     /// The form field this error belongs to, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// When to try again, in seconds (429 and 503); also sent as `Retry-After`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// What really went wrong, for the server log only: never serialized,
+    /// never shown to a person.
+    #[serde(skip)]
+    pub cause: ErrorSource,
 }
+
+/// The cause behind an [`AppError`], kept for logging. Two errors compare
+/// equal whatever their sources.
+#[derive(Clone, Default)]
+pub struct ErrorSource(Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>);
+
+impl ErrorSource {
+    pub fn get(&self) -> Option<&(dyn std::error::Error + Send + Sync)> {
+        self.0.as_deref()
+    }
+}
+
+impl std::fmt::Debug for ErrorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(source) => write!(f, "{source}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
+impl PartialEq for ErrorSource {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ErrorSource {}
+
+/// A cause with the context it happened in ("store audio: disk full").
+#[derive(Debug)]
+struct InContext {
+    context: String,
+    cause: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for InContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.context, self.cause)?;
+        let mut next = self.cause.source();
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InContext {}
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None }
+        Self { code, message: message.into(), field: None, retry_after_secs: None, cause: ErrorSource::default() }
+    }
+
+    /// An error of `code` attached to one form field.
+    pub fn on_field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
+        Self { field: Some(field.to_owned()), ..Self::new(code, message) }
     }
 
     /// A validation error attached to one form field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self { code: ErrorCode::Validation, message: message.into(), field: Some(field.to_owned()) }
+        Self::on_field(ErrorCode::Validation, field, message)
+    }
+
+    /// Tells the client when to try again.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs.max(1));
+        self
+    }
+
+    /// Keeps `cause` (with `context`) for the log.
+    pub fn caused_by(mut self, context: &str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let source = InContext { context: context.to_owned(), cause: cause.into() };
+        self.cause = ErrorSource(Some(std::sync::Arc::new(source)));
+        self
     }
 
     pub fn unauthenticated() -> Self {
@@ -89,14 +173,32 @@ impl AppError {
         Self::new(ErrorCode::BadRequest, message)
     }
 
-    /// An internal failure: the details are logged here, once, and the user
-    /// gets a generic message.
+    /// An internal failure: the user gets a generic message; the cause is
+    /// kept and logged once, with the request's route (see [`report`]).
     #[cfg(feature = "ssr")]
     #[track_caller]
-    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+    pub fn internal(context: &str, err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         let at = std::panic::Location::caller();
-        tracing::error!(%err, context, location = %at, "internal error");
-        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+        let error = Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+            .caused_by(&format!("{context} (at {at})"), err);
+        report::record(&error);
+        error
+    }
+
+    /// A dependency that is down or overloaded (database pool exhausted,
+    /// storage unreachable): a 503 the client may retry.
+    #[cfg(feature = "ssr")]
+    #[track_caller]
+    pub fn unavailable(context: &str, err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let at = std::panic::Location::caller();
+        let error = Self::new(
+            ErrorCode::Unavailable,
+            "Echoes cannot reach its storage or database right now. Please try again in a moment.",
+        )
+        .retry_after(5)
+        .caused_by(&format!("{context} (at {at})"), err);
+        report::record(&error);
+        error
     }
 
     /// The message for `field`, if this error belongs to it.
@@ -127,7 +229,14 @@ impl FromServerFnError for AppError {
                 Self::new(ErrorCode::Internal, "Could not reach the server. Check your connection and try again.")
             }
             ServerFnErrorErr::MissingArg(arg) => Self::invalid(&arg, format!("Please fill in {arg}.")),
-            other => Self::new(ErrorCode::Internal, format!("Unexpected error: {other}")),
+            // Nothing internal reaches a person: the details stay in the log.
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::warn!(error = %other, "server function failed outside our code");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                Self::new(ErrorCode::Internal, "Something went wrong on our side. Please try again.")
+            }
         }
     }
 }
@@ -146,14 +255,75 @@ mod http_response {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            (self.status_code(), axum::Json(self)).into_response()
+            let retry_after = self.retry_after_secs;
+            let mut response = (self.status_code(), axum::Json(self)).into_response();
+            if let Some(secs) = retry_after {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            response
         }
     }
 
     impl From<sqlx::Error> for AppError {
         #[track_caller]
         fn from(err: sqlx::Error) -> Self {
-            AppError::internal("database", err)
+            match err {
+                // The pool is exhausted or the server unreachable: retryable.
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                    AppError::unavailable("database", err)
+                }
+                other => AppError::internal("database", other),
+            }
+        }
+    }
+}
+
+/// Logging internal errors once, in the request they belong to.
+///
+/// The middleware runs each request inside [`capture`]; an internal error
+/// made while serving it is [`record`]ed there and logged by the middleware
+/// inside the request's span (which carries the matched route). An error
+/// made outside any request (a background task) is logged at once.
+#[cfg(feature = "ssr")]
+pub mod report {
+    use std::sync::{Arc, Mutex};
+
+    use super::AppError;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<AppError>>>);
+
+    tokio::task_local! {
+        static CAPTURED: Captured;
+    }
+
+    /// Runs `request` and returns what it produced plus the internal errors
+    /// recorded while it ran.
+    pub async fn capture<F: std::future::Future>(request: F) -> (F::Output, Vec<AppError>) {
+        let captured = Captured::default();
+        let output = CAPTURED.scope(captured.clone(), request).await;
+        let errors = captured.0.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
+        (output, errors)
+    }
+
+    pub(super) fn record(error: &AppError) {
+        let kept = CAPTURED.try_with(|captured| {
+            if let Ok(mut errors) = captured.0.lock() {
+                errors.push(error.clone());
+            }
+        });
+        if kept.is_err() {
+            log(error);
+        }
+    }
+
+    /// Logs one error with its cause.
+    pub fn log(error: &AppError) {
+        let cause = format!("{:?}", error.cause);
+        if error.code == super::ErrorCode::Unavailable {
+            tracing::warn!(code = ?error.code, error = %cause, "dependency unavailable");
+        } else {
+            tracing::error!(code = ?error.code, error = %cause, "internal error");
         }
     }
 }

@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use app::echoes::probe::{ProbeLimits, Prober};
 use app::echoes::{
     audio::serve_audio,
     upload::{upload_echo, FORM_OVERHEAD_BYTES},
@@ -47,7 +48,25 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         None => Storage::Local(LocalDisk::new(&config.audio_storage_path)?),
     };
     let passwords = app::accounts::password_hash::PasswordHasher::new().await?;
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords })
+    let prober = Prober::new(probe_limits(&config)?);
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober })
+}
+
+/// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
+fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
+    let settings = &config.probe;
+    let program = match &settings.executable {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?,
+    };
+    Ok(ProbeLimits {
+        program,
+        max_audio_secs: settings.max_audio_secs,
+        memory_mb: settings.memory_mb,
+        timeout: Duration::from_secs(settings.timeout_secs),
+        concurrency: settings.concurrency,
+        queue: settings.concurrency * 4,
+    })
 }
 
 /// The whole HTTP surface of Echoes.

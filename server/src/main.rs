@@ -10,8 +10,25 @@ use tracing_subscriber::EnvFilter;
 
 use app::infra::config::Config;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The sandboxed audio decoder (see app::echoes::probe::sandbox): no
+    // runtime, no configuration, just the limits and the file.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(app::echoes::probe::CHILD_SUBCOMMAND) {
+        let code = app::echoes::probe::sandbox::run_child(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("echoes: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve())
+}
+
+async fn serve() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

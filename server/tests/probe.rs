@@ -44,7 +44,7 @@ fn every_accepted_format_gets_a_duration_within_2_percent_and_a_waveform() {
         let bytes = std::fs::read(&path).unwrap();
         let format = AudioFormat::sniff(&bytes[..bytes.len().min(64)]);
         assert_eq!(format, Some(expected), "{name} sniffs as {expected:?}");
-        let probe = probe_file(&path, expected.extension()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let probe = probe_file(&path, expected.extension(), 3600).unwrap_or_else(|e| panic!("{name}: {e}"));
         eprintln!("{name}: {} ms", probe.duration_ms);
         let error = (probe.duration_ms as f64 - SECONDS * 1000.0).abs() / (SECONDS * 1000.0);
         assert!(error < 0.02, "{name}: {} ms is not within 2% of {} ms", probe.duration_ms, SECONDS * 1000.0);
@@ -82,5 +82,5 @@ fn garbage_that_sniffs_as_audio_is_a_probe_error_not_a_panic() {
     let mut bytes = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
     bytes.extend_from_slice(&[0xAB; 500]);
     std::fs::write(&path, bytes).unwrap();
-    assert!(probe_file(&path, "wav").is_err());
+    assert!(probe_file(&path, "wav", 3600).is_err());
 }

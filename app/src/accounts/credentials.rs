@@ -9,8 +9,11 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(input: &str) -> Result<Email, AppError> {
-        let email = input.trim().to_lowercase();
         let invalid = || AppError::invalid("email", "Enter an email address like name@example.com.");
+        if input.len() > 1024 {
+            return Err(invalid());
+        }
+        let email = input.trim().to_lowercase();
         if email.is_empty() {
             return Err(AppError::invalid("email", "Enter your email address."));
         }
@@ -51,7 +54,8 @@ impl Password {
 
     /// For a new password: enforces the length rules.
     pub fn parse_new(input: String) -> Result<Password, AppError> {
-        let chars = input.chars().count();
+        // Bytes first: a megabyte of input is refused without counting it.
+        let chars = if input.len() > Self::MAX_CHARS * 4 { usize::MAX } else { input.chars().count() };
         if chars < Self::MIN_CHARS {
             return Err(AppError::invalid(
                 "password",
@@ -74,7 +78,7 @@ impl Password {
         if input.is_empty() {
             return Err(AppError::invalid("password", "Enter your password."));
         }
-        if input.chars().count() > Self::MAX_CHARS {
+        if input.len() > Self::MAX_CHARS * 4 || input.chars().count() > Self::MAX_CHARS {
             return Err(crate::accounts::credentials::wrong_credentials());
         }
         Ok(Password(input))
@@ -102,7 +106,7 @@ impl DisplayName {
         if name.is_empty() {
             return Err(AppError::invalid("display_name", "Enter the name to show in Echoes."));
         }
-        if name.chars().count() > Self::MAX_CHARS {
+        if name.len() > Self::MAX_CHARS * 4 || name.chars().count() > Self::MAX_CHARS {
             return Err(AppError::invalid(
                 "display_name",
                 format!("Keep your name to {} characters or fewer.", Self::MAX_CHARS),

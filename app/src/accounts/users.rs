@@ -36,11 +36,11 @@ pub async fn insert(db: &Db, email: &Email, display_name: &DisplayName, hash: &S
     .map(|_| ()));
     match result {
         Ok(_) => Ok(User { id, email: email.as_str().to_owned(), display_name: display_name.as_str().to_owned() }),
-        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError {
-            code: ErrorCode::EmailTaken,
-            message: "An account with this email already exists. Log in instead?".into(),
-            field: Some("email".into()),
-        }),
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError::on_field(
+            ErrorCode::EmailTaken,
+            "email",
+            "An account with this email already exists. Log in instead?",
+        )),
         Err(err) => Err(err.into()),
     }
 }

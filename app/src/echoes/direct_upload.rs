@@ -173,12 +173,15 @@ pub async fn complete_upload(
         Some(format) if Some(format.family()) == declared => format,
         Some(format) => {
             let message = format!("The file is {} but was declared as {}.", format.name(), pending.declared_type);
-            return refuse(AppError { code: ErrorCode::UnsupportedMediaType, message, field: Some("audio".into()) })
-                .await;
+            return refuse(AppError::on_field(ErrorCode::UnsupportedMediaType, "audio", message)).await;
         }
         None => return refuse(super::upload::not_audio()).await,
     };
-    let probe = super::probe::probe_stored(&state.storage, &key, format.extension()).await;
+    let probe = match super::probe::probe_stored(&state.prober, &state.storage, &key, format.extension()).await {
+        Ok(probe) => Some(probe),
+        Err(err) if err.code == ErrorCode::Validation => return refuse(err).await,
+        Err(err) => return Err(err),
+    };
     let new = NewEcho {
         id,
         user_id,

@@ -25,6 +25,9 @@ impl EchoCursor {
 
     pub fn parse(input: &str) -> Result<EchoCursor, AppError> {
         let bad = || AppError::bad_request("That page link is not valid. Start again from the first page.");
+        if input.len() > 64 {
+            return Err(bad());
+        }
         let (time, id) = input.split_once('_').ok_or_else(bad)?;
         Ok(EchoCursor { captured_at: time.parse().map_err(|_| bad())?, id: Uuid::parse_str(id).map_err(|_| bad())? })
     }

@@ -30,7 +30,16 @@ impl Note {
     }
 }
 
+/// The most bytes `max_chars` characters of UTF-8 can take: anything longer
+/// is refused before it is looked at character by character.
+pub(crate) const fn max_bytes(max_chars: usize) -> usize {
+    max_chars * 4
+}
+
 fn optional_text(input: &str, field: &str, max: usize) -> Result<Option<String>, AppError> {
+    if input.len() > max_bytes(max) + 1024 {
+        return Err(AppError::invalid(field, format!("Keep the {field} to {max} characters or fewer.")));
+    }
     let text = input.trim();
     if text.is_empty() {
         return Ok(None);
@@ -53,12 +62,24 @@ impl Tags {
     pub const MAX_TAGS: usize = 20;
     pub const MAX_CHARS: usize = 40;
 
+    /// Longest accepted input: every tag at its longest, with separators.
+    const MAX_INPUT_BYTES: usize = Self::MAX_TAGS * (max_bytes(Self::MAX_CHARS) + 8);
+
+    /// Linear in the input, which is bounded before anything else happens.
     pub fn parse(input: &str) -> Result<Tags, AppError> {
+        let too_many = || AppError::invalid("tags", format!("Use at most {} tags.", Self::MAX_TAGS));
+        if input.len() > Self::MAX_INPUT_BYTES {
+            return Err(too_many());
+        }
         let mut tags: Vec<String> = Vec::new();
         for raw in input.split(',') {
             let tag = raw.trim().trim_start_matches('#').trim().to_lowercase();
+            // At most MAX_TAGS are kept, so this check is bounded too.
             if tag.is_empty() || tags.contains(&tag) {
                 continue;
+            }
+            if tags.len() == Self::MAX_TAGS {
+                return Err(too_many());
             }
             if tag.chars().count() > Self::MAX_CHARS {
                 return Err(AppError::invalid(
@@ -71,9 +92,6 @@ impl Tags {
             }
             tags.push(tag);
         }
-        if tags.len() > Self::MAX_TAGS {
-            return Err(AppError::invalid("tags", format!("Use at most {} tags.", Self::MAX_TAGS)));
-        }
         Ok(Tags(tags))
     }
 }
@@ -85,6 +103,9 @@ pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
     let text = input.trim();
     if text.is_empty() {
         return Ok(now);
+    }
+    if text.len() > 64 {
+        return Err(AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30."));
     }
     let parsed = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
@@ -103,6 +124,9 @@ pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
 
 /// An echo id from a URL: a malformed one is a clear `400`.
 pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
+    if input.len() > 64 {
+        return Err(AppError::bad_request("That is not a valid echo id."));
+    }
     Uuid::parse_str(input.trim()).map_err(|_| AppError::bad_request(format!("\"{input}\" is not a valid echo id.")))
 }
 
@@ -128,7 +152,9 @@ impl Location {
             (Some(lat), Some(lng)) => (lat, lng),
             _ => return Err(AppError::invalid("location", "Give both latitude and longitude, or neither.")),
         };
-        let number = |v: &str, max: f64| v.parse::<f64>().ok().filter(|n| n.is_finite() && n.abs() <= max);
+        let number = |v: &str, max: f64| {
+            (v.len() <= 32).then(|| v.parse::<f64>().ok()).flatten().filter(|n| n.is_finite() && n.abs() <= max)
+        };
         let (Some(latitude), Some(longitude)) = (number(latitude, 90.0), number(longitude, 180.0)) else {
             return Err(AppError::invalid(
                 "location",
@@ -209,6 +235,25 @@ mod tests {
     fn tags_are_cleaned_and_deduplicated() {
         assert_eq!(Tags::parse(" Rain, #sea ,rain,, ").unwrap(), Tags(vec!["rain".into(), "sea".into()]));
         assert!(Tags::parse(&(0..21).map(|i| i.to_string()).collect::<Vec<_>>().join(",")).is_err());
+        assert_eq!(Tags::parse(&"same,".repeat(300)).unwrap(), Tags(vec!["same".into()]));
+    }
+
+    #[test]
+    fn huge_inputs_are_refused_quickly_on_their_field() {
+        // 430,000 tags (2 MB) once took over a minute; now it is refused
+        // before any tag is looked at.
+        let started = std::time::Instant::now();
+        let tags = (0..430_000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert_eq!(Tags::parse(&tags).unwrap_err().field.as_deref(), Some("tags"));
+        let many_short = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u";
+        assert_eq!(Tags::parse(many_short).unwrap_err().field.as_deref(), Some("tags"));
+        let huge = "x".repeat(2 * 1024 * 1024);
+        assert!(Title::parse(&huge).is_err());
+        assert!(Note::parse(&huge).is_err());
+        assert!(parse_captured_at(&huge, 0).is_err());
+        assert!(parse_echo_id(&huge).unwrap_err().message.len() < 100);
+        assert!(Location::parse(Some(&huge), Some("1"), false).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
     }
 
     #[test]

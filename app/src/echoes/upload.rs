@@ -28,7 +28,7 @@ use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::now_millis;
 use crate::infra::state::AppState;
-use crate::infra::storage::{ObjectKey, PutError};
+use crate::infra::storage::{DeleteUnlessKept, ObjectKey, PutError};
 
 /// Room for the form's text fields and multipart boundaries on top of the
 /// audio cap, when checking Content-Length and limiting the whole body.
@@ -81,39 +81,47 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
     })?;
 
     let echo_id = Uuid::now_v7();
-    let mut stored: Option<(ObjectKey, AudioFormat, u64)> = None;
-    let outcome = read_form(state, user_id, echo_id, &mut multipart, &mut stored).await;
-    let result = match (outcome, &stored) {
-        (Ok(metadata), Some((key, format, size))) => {
-            let probe = super::probe::probe_stored(&state.storage, key, format.extension()).await;
-            let new = NewEcho {
-                id: echo_id,
-                user_id,
-                metadata: &metadata,
-                content_type: format.content_type(),
-                size_bytes: *size,
-                key,
-                probe,
-            };
-            rows::insert(&state.db, new).await
-        }
-        (Ok(_), None) => Err(AppError::invalid("audio", "Choose an audio file to upload.")),
-        (Err(err), _) => Err(err),
-    };
-    match &result {
-        Ok(echo) => {
-            tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded")
-        }
-        Err(_) => {
-            // Nothing half-made stays behind: no row was written, so the object goes too.
-            if let Some((key, _, _)) = &stored {
-                if let Err(e) = state.storage.delete(key).await {
-                    tracing::error!(%key, error = %e, "could not remove the object of a failed upload");
-                }
-            }
-        }
+    let mut stored: Option<StoredAudio> = None;
+    let outcome = async {
+        let metadata = read_form(state, user_id, echo_id, &mut multipart, &mut stored).await?;
+        let audio = stored.as_ref().ok_or_else(|| AppError::invalid("audio", "Choose an audio file to upload."))?;
+        let probe =
+            super::probe::probe_stored(&state.prober, &state.storage, &audio.key, audio.format.extension()).await?;
+        let new = NewEcho {
+            id: echo_id,
+            user_id,
+            metadata: &metadata,
+            content_type: audio.format.content_type(),
+            size_bytes: audio.size,
+            key: &audio.key,
+            probe: Some(probe),
+        };
+        rows::insert(&state.db, new).await
     }
-    result
+    .await;
+    // Only a committed row keeps the object. A refusal deletes it before
+    // answering; a client gone mid-way has it deleted by the guard.
+    match (outcome, stored) {
+        (Ok(echo), Some(audio)) => {
+            audio.cleanup.keep();
+            tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded");
+            Ok(echo)
+        }
+        (Ok(_), None) => Err(AppError::internal("upload", "an echo without its audio")),
+        (Err(err), Some(audio)) => {
+            audio.cleanup.delete_now().await;
+            Err(err)
+        }
+        (Err(err), None) => Err(err),
+    }
+}
+
+/// The audio of an upload, stored but not yet an echo.
+struct StoredAudio {
+    key: ObjectKey,
+    format: AudioFormat,
+    size: u64,
+    cleanup: DeleteUnlessKept,
 }
 
 /// Reads every field, storing the audio as it streams past. Metadata is
@@ -124,7 +132,7 @@ async fn read_form(
     user_id: Uuid,
     echo_id: Uuid,
     multipart: &mut Multipart,
-    stored: &mut Option<(ObjectKey, AudioFormat, u64)>,
+    stored: &mut Option<StoredAudio>,
 ) -> Result<EchoMetadata, AppError> {
     let now = now_millis();
     let mut emotion = None;
@@ -179,7 +187,7 @@ async fn store_audio(
     user_id: Uuid,
     echo_id: Uuid,
     mut field: axum::extract::multipart::Field<'_>,
-) -> Result<(ObjectKey, AudioFormat, u64), AppError> {
+) -> Result<StoredAudio, AppError> {
     // Hold just enough of the start to recognise the format.
     let mut head = BytesMut::new();
     let mut first: Vec<Bytes> = Vec::new();
@@ -202,32 +210,29 @@ async fn store_audio(
     let size = state.storage.put_stream(&key, Box::pin(body), cap).await.map_err(|err| match err {
         PutError::TooLarge { .. } => too_large(cap),
         PutError::Body(e) => AppError::bad_request(format!("The upload was interrupted: {e}")),
-        PutError::Storage(e) => AppError::internal("store audio", e),
+        PutError::Storage(e) => AppError::unavailable("store audio", e),
     })?;
-    Ok((key, format, size))
+    let cleanup = DeleteUnlessKept::new(&state.storage, &key);
+    Ok(StoredAudio { key, format, size, cleanup })
 }
 
 /// A 415 on the file field: not one of the accepted formats.
 pub(super) fn not_audio() -> AppError {
-    AppError { code: ErrorCode::UnsupportedMediaType, message: super::not_audio_message(), field: Some("audio".into()) }
+    AppError::on_field(ErrorCode::UnsupportedMediaType, "audio", super::not_audio_message())
 }
 
 /// A 413 on the file field, naming the cap.
 pub(super) fn too_large(cap: u64) -> AppError {
-    AppError {
-        code: ErrorCode::PayloadTooLarge,
-        message: format!("The file is larger than the {} limit.", human_size(cap)),
-        field: Some("audio".into()),
-    }
+    AppError::on_field(
+        ErrorCode::PayloadTooLarge,
+        "audio",
+        format!("The file is larger than the {} limit.", human_size(cap)),
+    )
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError {
-            code: ErrorCode::PayloadTooLarge,
-            message: "The upload is too large.".into(),
-            field: Some("audio".into()),
-        }
+        AppError::on_field(ErrorCode::PayloadTooLarge, "audio", "The upload is too large.")
     } else {
         AppError::bad_request(format!("The form could not be read: {}", err.body_text()))
     }

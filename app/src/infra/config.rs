@@ -35,6 +35,19 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "3600",
         "Direct uploads not completed within this time are swept (object and record).",
     ),
+    (
+        "MAX_AUDIO_DURATION_SECONDS",
+        "3600",
+        "Longest accepted audio (1 hour); decoding stops there and the upload is refused.",
+    ),
+    (
+        "PROBE_CONCURRENCY",
+        "(number of cores)",
+        "How many uploads are decoded at once; more wait in a short queue, then get 503.",
+    ),
+    ("PROBE_TIMEOUT_SECONDS", "60", "Wall-clock and CPU-time limit for decoding one upload."),
+    ("PROBE_MEMORY_LIMIT_MB", "512", "Address-space limit of the process that decodes one upload."),
+    ("PROBE_EXECUTABLE", "(this binary)", "Program run to decode uploads; normally the echoes binary itself."),
     ("RUST_LOG", "info", "Log filter (tracing `EnvFilter` syntax)."),
     ("LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
 ];
@@ -54,6 +67,18 @@ pub struct Config {
     /// Set when audio lives in S3 rather than on local disk.
     pub s3: Option<S3Settings>,
     pub pending_upload_ttl_secs: u64,
+    pub probe: ProbeSettings,
+}
+
+/// How uploads are decoded (see `echoes::probe::sandbox`).
+#[derive(Clone, Debug)]
+pub struct ProbeSettings {
+    pub max_audio_secs: u64,
+    pub concurrency: usize,
+    pub timeout_secs: u64,
+    pub memory_mb: u64,
+    /// `None`: this very binary.
+    pub executable: Option<PathBuf>,
 }
 
 /// Where and how to reach the S3 bucket.
@@ -167,6 +192,7 @@ impl Config {
             pending_upload_ttl_secs: get("PENDING_UPLOAD_TTL_SECONDS")
                 .parse::<u64>()
                 .map_err(|_| invalid("PENDING_UPLOAD_TTL_SECONDS", "expected a number of seconds"))?,
+            probe: probe_settings(&get, &invalid)?,
         })
     }
 
@@ -178,6 +204,33 @@ impl Config {
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
     }
+}
+
+fn probe_settings(
+    get: &dyn Fn(&'static str) -> String,
+    invalid: &dyn Fn(&'static str, &str) -> ConfigError,
+) -> Result<ProbeSettings, ConfigError> {
+    let in_range = |name: &'static str, min: u64, max: u64| {
+        get(name)
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| invalid(name, &format!("expected a number from {min} to {max}")))
+    };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let concurrency = match get("PROBE_CONCURRENCY").trim() {
+        "" => cores,
+        _ => in_range("PROBE_CONCURRENCY", 1, 256)? as usize,
+    };
+    let executable = Some(get("PROBE_EXECUTABLE").trim().to_owned()).filter(|p| !p.is_empty()).map(PathBuf::from);
+    Ok(ProbeSettings {
+        max_audio_secs: in_range("MAX_AUDIO_DURATION_SECONDS", 1, 24 * 3600)?,
+        concurrency,
+        timeout_secs: in_range("PROBE_TIMEOUT_SECONDS", 1, 3600)?,
+        memory_mb: in_range("PROBE_MEMORY_LIMIT_MB", 64, 65_536)?,
+        executable,
+    })
 }
 
 fn s3_settings(

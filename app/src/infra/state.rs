@@ -11,6 +11,7 @@ use super::config::Config;
 use super::db::Db;
 use super::storage::Storage;
 use crate::accounts::password_hash::PasswordHasher;
+use crate::echoes::probe::Prober;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -19,6 +20,8 @@ pub struct AppState {
     pub db: Db,
     pub storage: Storage,
     pub passwords: PasswordHasher,
+    /// Decodes uploads in sandboxed child processes.
+    pub prober: Prober,
 }
 
 /// The state, from inside a server function or a component rendered on the

@@ -124,5 +124,5 @@ fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Opti
         ErrorCode::BadRequest | ErrorCode::Internal => None,
         _ => Some(field.to_owned()),
     };
-    Some(AppError { code, message, field })
+    Some(AppError { field, ..AppError::new(code, message) })
 }

@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod hostile;
 
 use std::collections::HashMap;
 
@@ -190,6 +191,8 @@ impl TestApp {
             ("DATABASE_URL".to_owned(), database_url),
             ("AUDIO_STORAGE_PATH".to_owned(), audio_path),
             ("DATABASE_MAX_CONNECTIONS".to_owned(), "4".to_owned()),
+            // Decoding runs in a child process: the real echoes binary.
+            ("PROBE_EXECUTABLE".to_owned(), env!("CARGO_BIN_EXE_echoes").to_owned()),
         ]);
         for (k, v) in overrides {
             vars.insert((*k).to_owned(), (*v).to_owned());
@@ -293,6 +296,19 @@ impl TestApp {
         };
         other.signed_up(email).await;
         other
+    }
+
+    /// Another tab of this browser (same cookie), to send requests in parallel.
+    pub fn same_browser(&self) -> TestApp {
+        TestApp {
+            router: self.router.clone(),
+            state: self.state.clone(),
+            cookie: self.cookie.clone(),
+            storage_dir: tempfile::tempdir().expect("temp dir"),
+            postgres: None,
+            s3: None,
+            s3_root: None,
+        }
     }
 
     pub async fn me(&mut self) -> Option<app::accounts::User> {
