@@ -27,6 +27,8 @@ use pages::{EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, Rec
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    infra::security_headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -4,24 +4,27 @@
 //! integration tests drive the very same router.
 
 pub mod health;
-pub mod server_fn_status;
+pub mod middleware;
+pub mod serve;
 pub mod session_store;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{header, HeaderValue, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::cors::CorsLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use app::accounts::session;
 use app::echoes::probe::{ProbeLimits, Prober};
 use app::echoes::{
     audio::serve_audio,
@@ -31,7 +34,10 @@ use app::infra::config::Config;
 use app::infra::db::Db;
 use app::infra::state::AppState;
 use app::infra::storage::{LocalDisk, S3Storage, Storage};
+use app::infra::{client_ip, security_headers};
 use app::{shell, App};
+use middleware::csrf::{self, SameOrigin};
+use middleware::{error_log, rate_limit, server_fn_body_limit, server_fn_status};
 use session_store::DbSessionStore;
 
 /// Connects to the database (applying migrations), opens storage, and
@@ -47,7 +53,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
         }
         None => Storage::Local(LocalDisk::new(&config.audio_storage_path)?),
     };
-    let passwords = app::accounts::password_hash::PasswordHasher::new().await?;
+    let passwords = app::accounts::password_hash::PasswordHasher::new(config.limits.password_hash_concurrency).await?;
     let prober = Prober::new(probe_limits(&config)?);
     Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober })
 }
@@ -69,16 +75,25 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
     })
 }
 
-/// The whole HTTP surface of Echoes.
+/// The whole HTTP surface of Echoes, with its layers. A request passes
+/// them top to bottom (the code lists them innermost first):
+/// tracing span (with the matched route) → internal-error log → security
+/// headers → client address → rate limit → CSRF → body timeout →
+/// server-function body limit → CORS → session → session lifetime →
+/// server-function status → the route.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
     let session_store = DbSessionStore::new(&state.db);
+    let idle = time::Duration::try_from(config.sessions.idle_timeout).unwrap_or(time::Duration::days(14));
     let sessions = SessionManagerLayer::new(session_store)
-        .with_name("echoes_session")
+        // `__Host-`: over https the browser only accepts the cookie when it
+        // is Secure, for this exact host, on every path.
+        .with_name(if config.secure_cookies() { "__Host-echoes_session" } else { "echoes_session" })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(config.session_ttl_days)));
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
 
     let routes = generate_route_list(App);
     let context = {
@@ -86,8 +101,10 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(state.clone())
     };
     let upload_body_limit = usize::try_from(config.max_audio_file_size + FORM_OVERHEAD_BYTES).unwrap_or(usize::MAX);
+    let same_origin =
+        Arc::new(SameOrigin { public_origin: config.public_url.clone(), trusted_origins: config.cors_origins.clone() });
 
-    Router::new()
+    let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
         .route("/echoes/{id}/audio", get(serve_audio))
         .route("/health", get(health::health))
@@ -97,16 +114,26 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(axum::middleware::from_fn(server_fn_status::set_error_status))
+        .layer(from_fn(server_fn_status::set_error_status))
+        .layer(from_fn_with_state(config.sessions, session::enforce_lifetime))
         .layer(sessions)
         .layer(cors(&config))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
-        .layer(TraceLayer::new_for_http())
+        .layer(from_fn(server_fn_body_limit::limit))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(config.request_timeout_secs)))
+        .layer(from_fn_with_state(same_origin, csrf::refuse_cross_site));
+    rate_limit::apply(router, &config.limits)
+        .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
+        .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))
+        .layer(from_fn(error_log::log_internal_errors))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// Each request's span names its matched route, so every log line in it
+/// (internal errors included) says where it happened.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("(fallback)");
+    tracing::info_span!("request", method = %request.method(), route, path = %request.uri().path())
 }
 
 /// Cross-origin API access for the configured origins only (none by default).
@@ -141,13 +168,22 @@ pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Deletes expired sessions every hour, for as long as the server runs.
+/// Every hour, for as long as the server runs: deletes expired sessions
+/// and sign-in throttle counters whose windows ended a day ago.
 pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
     use tower_sessions::session_store::ExpiredDeletion;
     let store = DbSessionStore::new(&state.db);
+    let db = state.db.clone();
     tokio::spawn(async move {
-        if let Err(err) = store.continuously_delete_expired(Duration::from_secs(3600)).await {
-            tracing::error!(error = %err, "session cleanup stopped");
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "expired-session cleanup failed; will retry");
+            }
+            if let Err(err) = app::accounts::throttle::forget_old(&db, Duration::from_secs(24 * 3600)).await {
+                tracing::warn!(error = %err, "throttle cleanup failed; will retry");
+            }
         }
     })
 }

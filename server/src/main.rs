@@ -4,7 +4,8 @@
 
 use std::process::ExitCode;
 
-use axum::serve::ListenerExt;
+use std::time::Duration;
+
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
@@ -25,7 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve())
+    let code = runtime.block_on(serve());
+    // Whatever is still running after the grace period is abandoned.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    code
 }
 
 async fn serve() -> ExitCode {
@@ -54,16 +58,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let cleanup = server::spawn_session_cleanup(&state);
     let sweeper = server::spawn_upload_sweeper(&state);
     let app = server::router(state.clone());
-
-    // Without TCP_NODELAY a response written in two parts (headers, then a
-    // file body) waits ~40 ms for the peer's delayed ACK.
-    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::warn!("could not set TCP_NODELAY: {err}");
-        }
-    });
+    let settings = server::serve::ServeSettings {
+        header_timeout: Duration::from_secs(state.config.request_timeout_secs),
+        shutdown_grace: Duration::from_secs(state.config.shutdown_grace_secs),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Echoes is listening on http://{addr}");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    server::serve::serve(listener, app, settings, shutdown_signal()).await;
     cleanup.abort();
     sweeper.abort();
     state.db.close().await;

@@ -14,6 +14,8 @@ pub mod password_hash;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod throttle;
+#[cfg(feature = "ssr")]
 pub mod users;
 
 pub use credentials::{DisplayName, Email, Password};

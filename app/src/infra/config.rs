@@ -16,7 +16,24 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "Address and port to listen on."),
     ("PUBLIC_URL", "http://127.0.0.1:3000", "The URL people use; `https://` turns on Secure cookies."),
     ("CORS_ORIGINS", "(none)", "Comma-separated origins allowed to call the API from another site."),
-    ("SESSION_TTL_DAYS", "14", "How long a browser session lasts without activity."),
+    ("SESSION_IDLE_TIMEOUT", "14d", "A session ends after this long without a request (e.g. `30m`, `12h`, `14d`)."),
+    ("SESSION_MAX_AGE", "30d", "A session ends this long after log-in, however active."),
+    ("SESSION_TTL_DAYS", "(none)", "Older name for `SESSION_IDLE_TIMEOUT`, in days; used only when that is unset."),
+    ("TRUSTED_PROXIES", "(none)", "Comma-separated proxy addresses or CIDRs whose `X-Forwarded-For` is believed."),
+    ("RATE_LIMIT_PER_SECOND", "20", "Requests per second each client address may sustain, on every route."),
+    ("RATE_LIMIT_BURST", "100", "Requests a client address may send at once before the rate applies."),
+    ("LOGIN_MAX_FAILURES", "10", "Failed log-ins for one account before it is blocked for `LOGIN_BLOCK_SECONDS`."),
+    ("LOGIN_MAX_FAILURES_PER_ADDRESS", "50", "Failed log-ins from one client address before it is blocked."),
+    ("LOGIN_BLOCK_SECONDS", "900", "How long a block lasts, and the window failures are counted in."),
+    ("SIGNUPS_PER_ADDRESS_PER_HOUR", "10", "Sign-ups from one client address per hour."),
+    (
+        "PASSWORD_HASH_CONCURRENCY",
+        "(number of cores)",
+        "Password hashes computed at once; more wait briefly, then get 503.",
+    ),
+    ("MAX_PENDING_UPLOADS_PER_USER", "10", "Direct uploads one person may have started and not completed."),
+    ("REQUEST_TIMEOUT_SECONDS", "30", "Time to send request headers, and the longest pause while sending a body."),
+    ("SHUTDOWN_GRACE_SECONDS", "20", "On SIGTERM, how long requests in flight may finish before the process exits."),
     ("DATABASE_MAX_CONNECTIONS", "10", "Size of the database connection pool."),
     ("S3_BUCKET_NAME", "(none)", "Set to keep audio in this S3 bucket instead of on local disk."),
     ("AWS_REGION", "us-east-1", "The bucket's region."),
@@ -61,13 +78,47 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub public_url: String,
     pub cors_origins: Vec<String>,
-    pub session_ttl_days: i64,
+    pub sessions: SessionSettings,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub limits: AbuseLimits,
+    pub max_pending_uploads_per_user: u64,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
     pub database_max_connections: u32,
     pub log_json: bool,
     /// Set when audio lives in S3 rather than on local disk.
     pub s3: Option<S3Settings>,
     pub pending_upload_ttl_secs: u64,
     pub probe: ProbeSettings,
+}
+
+/// How long a browser session lasts.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionSettings {
+    /// Ends after this long without a request.
+    pub idle_timeout: std::time::Duration,
+    /// Ends this long after log-in, however active.
+    pub max_age: std::time::Duration,
+}
+
+impl SessionSettings {
+    /// How often an active session's expiry is pushed back: a write at most
+    /// every few minutes, not one per request.
+    pub fn refresh_every(&self) -> std::time::Duration {
+        (self.idle_timeout / 4).min(std::time::Duration::from_secs(300))
+    }
+}
+
+/// Rate limits and throttles against abuse.
+#[derive(Clone, Copy, Debug)]
+pub struct AbuseLimits {
+    pub rate_per_second: u64,
+    pub rate_burst: u32,
+    pub login_max_failures: i64,
+    pub login_max_failures_per_address: i64,
+    pub login_block_secs: u64,
+    pub signups_per_address_per_hour: i64,
+    pub password_hash_concurrency: usize,
 }
 
 /// How uploads are decoded (see `echoes::probe::sandbox`).
@@ -96,11 +147,38 @@ pub struct S3Settings {
 
 /// A variable that is set but cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {name}={value:?} is invalid: {reason}")]
+#[error("environment variable {name}={} is invalid: {reason}", shown(.name, .value))]
 pub struct ConfigError {
     pub name: &'static str,
     pub value: String,
     pub reason: String,
+}
+
+/// A value as it may appear in a message: secrets never do, and a
+/// database URL loses its password.
+fn shown(name: &str, value: &str) -> String {
+    match name {
+        "AWS_SECRET_ACCESS_KEY" | "AWS_ACCESS_KEY_ID" => "(hidden)".to_owned(),
+        "DATABASE_URL" => {
+            let hidden = value.split_once("://").and_then(|(scheme, rest)| {
+                let (credentials, host) = rest.split_once('@')?;
+                let user = credentials.split(':').next().unwrap_or_default();
+                Some(format!("{scheme}://{user}:(hidden)@{host}"))
+            });
+            format!("{:?}", hidden.unwrap_or_else(|| value.to_owned()))
+        }
+        _ => format!("{value:?}"),
+    }
+}
+
+/// `https://a.example[:port]`: a scheme, a host and maybe a port, nothing else.
+fn is_origin(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once("://") else { return false };
+    let host = rest.rsplit_once(':').map(|(h, port)| (h, port.parse::<u16>().is_ok())).unwrap_or((rest, true));
+    matches!(scheme, "http" | "https")
+        && host.1
+        && !host.0.is_empty()
+        && host.0.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
 }
 
 impl Config {
@@ -153,12 +231,21 @@ impl Config {
                 reason: "expected an http:// or https:// URL".into(),
             });
         }
-        let cors_origins = lookup("CORS_ORIGINS")
+        let cors_origins: Vec<String> = lookup("CORS_ORIGINS")
             .unwrap_or_default()
             .split(',')
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .collect();
+        if let Some(bad) = cors_origins.iter().find(|o| !is_origin(o)) {
+            return Err(ConfigError {
+                name: "CORS_ORIGINS",
+                value: lookup("CORS_ORIGINS").unwrap_or_default(),
+                reason: format!(
+                    "{bad:?} is not an origin: list each site as https://host[:port] (a wildcard cannot be used with sign-in cookies)"
+                ),
+            });
+        }
         Ok(Config {
             database_url,
             audio_storage_path: PathBuf::from(get("AUDIO_STORAGE_PATH")),
@@ -173,11 +260,12 @@ impl Config {
                 .map_err(|_| invalid("LEPTOS_SITE_ADDR", "expected host:port, like 127.0.0.1:3000"))?,
             public_url,
             cors_origins,
-            session_ttl_days: get("SESSION_TTL_DAYS")
-                .parse::<i64>()
-                .ok()
-                .filter(|d| *d > 0)
-                .ok_or_else(|| invalid("SESSION_TTL_DAYS", "expected a positive number of days"))?,
+            sessions: session_settings(&lookup, &get, &invalid)?,
+            trusted_proxies: trusted_proxies(&get, &invalid)?,
+            limits: abuse_limits(&get, &invalid)?,
+            max_pending_uploads_per_user: number_in(&get, &invalid, "MAX_PENDING_UPLOADS_PER_USER", 1, 10_000)?,
+            request_timeout_secs: number_in(&get, &invalid, "REQUEST_TIMEOUT_SECONDS", 1, 3600)?,
+            shutdown_grace_secs: number_in(&get, &invalid, "SHUTDOWN_GRACE_SECONDS", 0, 3600)?,
             database_max_connections: get("DATABASE_MAX_CONNECTIONS")
                 .parse::<u32>()
                 .ok()
@@ -206,21 +294,114 @@ impl Config {
     }
 }
 
+type Get<'a> = &'a dyn Fn(&'static str) -> String;
+type Invalid<'a> = &'a dyn Fn(&'static str, &str) -> ConfigError;
+
+/// A whole number from `min` to `max`, or an error naming the variable.
+fn number_in(get: Get, invalid: Invalid, name: &'static str, min: u64, max: u64) -> Result<u64, ConfigError> {
+    get(name)
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| invalid(name, &format!("expected a number from {min} to {max}")))
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+fn session_settings(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    get: Get,
+    invalid: Invalid,
+) -> Result<SessionSettings, ConfigError> {
+    let duration = |name: &'static str| {
+        humantime::parse_duration(get(name).trim())
+            .ok()
+            .filter(|d| d.as_secs() >= 1)
+            .ok_or_else(|| invalid(name, "expected a duration like 30m, 12h or 14d"))
+    };
+    let older_days = lookup("SESSION_TTL_DAYS").filter(|v| !v.trim().is_empty());
+    let idle_timeout = match (lookup("SESSION_IDLE_TIMEOUT").filter(|v| !v.trim().is_empty()), older_days) {
+        (None, Some(days)) => days
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|d| *d > 0)
+            .map(|d| std::time::Duration::from_secs(d * 24 * 3600))
+            .ok_or_else(|| ConfigError {
+                name: "SESSION_TTL_DAYS",
+                value: days.clone(),
+                reason: "expected a positive number of days".into(),
+            })?,
+        _ => duration("SESSION_IDLE_TIMEOUT")?,
+    };
+    let max_age = duration("SESSION_MAX_AGE")?;
+    if max_age < idle_timeout {
+        return Err(invalid("SESSION_MAX_AGE", "must not be shorter than SESSION_IDLE_TIMEOUT"));
+    }
+    Ok(SessionSettings { idle_timeout, max_age })
+}
+
+fn trusted_proxies(get: Get, invalid: Invalid) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    get("TRUSTED_PROXIES")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| invalid("TRUSTED_PROXIES", &format!("{p:?} is not an IP address or CIDR range")))
+        })
+        .collect()
+}
+
+fn abuse_limits(get: Get, invalid: Invalid) -> Result<AbuseLimits, ConfigError> {
+    let password_hash_concurrency = match get("PASSWORD_HASH_CONCURRENCY").trim() {
+        "" => cores(),
+        _ => number_in(get, invalid, "PASSWORD_HASH_CONCURRENCY", 1, 256)? as usize,
+    };
+    Ok(AbuseLimits {
+        rate_per_second: number_in(get, invalid, "RATE_LIMIT_PER_SECOND", 1, 1_000_000)?,
+        rate_burst: number_in(get, invalid, "RATE_LIMIT_BURST", 1, 1_000_000)? as u32,
+        login_max_failures: number_in(get, invalid, "LOGIN_MAX_FAILURES", 2, 1000)? as i64,
+        login_max_failures_per_address: number_in(get, invalid, "LOGIN_MAX_FAILURES_PER_ADDRESS", 2, 100_000)? as i64,
+        login_block_secs: number_in(get, invalid, "LOGIN_BLOCK_SECONDS", 1, 7 * 24 * 3600)?,
+        signups_per_address_per_hour: number_in(get, invalid, "SIGNUPS_PER_ADDRESS_PER_HOUR", 1, 100_000)? as i64,
+        password_hash_concurrency,
+    })
+}
+
+impl S3Settings {
+    /// The origins a browser talks to for this bucket (direct PUTs, audio
+    /// playback), for the Content-Security-Policy.
+    pub fn browser_origins(&self) -> Vec<String> {
+        match &self.endpoint {
+            Some(endpoint) => {
+                let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
+                let host = rest.split('/').next().unwrap_or(rest);
+                if self.force_path_style {
+                    vec![format!("{scheme}://{host}")]
+                } else {
+                    vec![format!("{scheme}://{}.{host}", self.bucket)]
+                }
+            }
+            None => vec![
+                format!("https://{}.s3.{}.amazonaws.com", self.bucket, self.region),
+                format!("https://{}.s3.amazonaws.com", self.bucket),
+            ],
+        }
+    }
+}
+
 fn probe_settings(
     get: &dyn Fn(&'static str) -> String,
     invalid: &dyn Fn(&'static str, &str) -> ConfigError,
 ) -> Result<ProbeSettings, ConfigError> {
-    let in_range = |name: &'static str, min: u64, max: u64| {
-        get(name)
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| invalid(name, &format!("expected a number from {min} to {max}")))
-    };
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let in_range = |name: &'static str, min: u64, max: u64| number_in(get, invalid, name, min, max);
     let concurrency = match get("PROBE_CONCURRENCY").trim() {
-        "" => cores,
+        "" => cores(),
         _ => in_range("PROBE_CONCURRENCY", 1, 256)? as usize,
     };
     let executable = Some(get("PROBE_EXECUTABLE").trim().to_owned()).filter(|p| !p.is_empty()).map(PathBuf::from);
@@ -252,11 +433,10 @@ fn s3_settings(
             return Err(invalid("S3_ENDPOINT_URL", "expected an http:// or https:// URL"));
         }
     }
-    let presign_expiry_secs = get("S3_PRESIGN_EXP_SECONDS")
-        .parse::<u64>()
-        .ok()
-        .filter(|s| (1..=7 * 24 * 3600).contains(s))
-        .ok_or_else(|| invalid("S3_PRESIGN_EXP_SECONDS", "expected seconds between 1 and 604800 (7 days)"))?;
+    let presign_expiry_secs =
+        get("S3_PRESIGN_EXP_SECONDS").parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
+            invalid("S3_PRESIGN_EXP_SECONDS", "expected seconds between 1 and 3600 (an hour at most)")
+        })?;
     let key = get("AWS_ACCESS_KEY_ID");
     let secret = get("AWS_SECRET_ACCESS_KEY");
     let credentials = match (key.trim().is_empty(), secret.trim().is_empty()) {
@@ -325,6 +505,8 @@ mod tests {
         assert_eq!(err.name, "DATABASE_URL");
         let err = config_with(&[("SESSION_TTL_DAYS", "-1")]).unwrap_err();
         assert_eq!(err.name, "SESSION_TTL_DAYS");
+        let err = config_with(&[("RATE_LIMIT_BURST", "0")]).unwrap_err();
+        assert_eq!(err.name, "RATE_LIMIT_BURST");
     }
 
     #[test]
@@ -343,6 +525,7 @@ mod tests {
         assert!(s3.force_path_style && !s3.auto_create_bucket);
         assert_eq!(s3.presign_expiry_secs, 900);
         assert!(s3.credentials.is_none());
+        assert_eq!(s3.browser_origins(), vec!["http://127.0.0.1:9000"]);
     }
 
     #[test]
@@ -351,6 +534,45 @@ mod tests {
         assert_eq!(err.name, "AWS_SECRET_ACCESS_KEY");
         let err = config_with(&[("S3_BUCKET_NAME", "b"), ("S3_FORCE_PATH_STYLE", "maybe")]).unwrap_err();
         assert_eq!(err.name, "S3_FORCE_PATH_STYLE");
+    }
+
+    #[test]
+    fn a_wildcard_or_a_path_in_cors_origins_is_a_configuration_error() {
+        for bad in ["*", "https://a.example/path", "a.example", "https://a.example, *"] {
+            let err = config_with(&[("CORS_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(err.name, "CORS_ORIGINS", "{bad}");
+        }
+        assert!(config_with(&[("CORS_ORIGINS", "http://127.0.0.1:8080")]).is_ok());
+    }
+
+    #[test]
+    fn secrets_never_appear_in_configuration_errors() {
+        let err = config_with(&[("S3_BUCKET_NAME", "b"), ("AWS_SECRET_ACCESS_KEY", "s3cr3t")]).unwrap_err();
+        assert!(!err.to_string().contains("s3cr3t"), "{err}");
+        let err = config_with(&[("DATABASE_URL", "mysql://ada:hunter2@db/echoes")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(err.to_string().contains("ada"), "{err}");
+    }
+
+    #[test]
+    fn sessions_end_when_idle_and_after_a_maximum_age() {
+        let config = config_with(&[]).unwrap();
+        assert_eq!(config.sessions.idle_timeout.as_secs(), 14 * 24 * 3600);
+        assert_eq!(config.sessions.max_age.as_secs(), 30 * 24 * 3600);
+        assert_eq!(config.sessions.refresh_every().as_secs(), 300);
+        let short = config_with(&[("SESSION_IDLE_TIMEOUT", "2s"), ("SESSION_MAX_AGE", "5s")]).unwrap();
+        assert_eq!(short.sessions.refresh_every().as_millis(), 500);
+        let older = config_with(&[("SESSION_TTL_DAYS", "3")]).unwrap();
+        assert_eq!(older.sessions.idle_timeout.as_secs(), 3 * 24 * 3600);
+        assert_eq!(config_with(&[("SESSION_MAX_AGE", "1h")]).unwrap_err().name, "SESSION_MAX_AGE");
+        assert_eq!(config_with(&[("SESSION_IDLE_TIMEOUT", "soon")]).unwrap_err().name, "SESSION_IDLE_TIMEOUT");
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges() {
+        let config = config_with(&[("TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1,::1")]).unwrap();
+        assert_eq!(config.trusted_proxies.len(), 3);
+        assert_eq!(config_with(&[("TRUSTED_PROXIES", "proxy")]).unwrap_err().name, "TRUSTED_PROXIES");
     }
 
     #[test]

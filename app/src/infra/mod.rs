@@ -1,7 +1,10 @@
 //! Server-only infrastructure: configuration, database, object storage and
 //! the shared [`AppState`](state::AppState). Never compiled into the WASM.
 
+pub mod client_ip;
 pub mod config;
 pub mod db;
+pub mod security_headers;
+pub mod slots;
 pub mod state;
 pub mod storage;

@@ -193,6 +193,11 @@ impl TestApp {
             ("DATABASE_MAX_CONNECTIONS".to_owned(), "4".to_owned()),
             // Decoding runs in a child process: the real echoes binary.
             ("PROBE_EXECUTABLE".to_owned(), env!("CARGO_BIN_EXE_echoes").to_owned()),
+            // Every request of a test comes from one address; the limits
+            // have tests of their own, which set them low again.
+            ("RATE_LIMIT_PER_SECOND".to_owned(), "100000".to_owned()),
+            ("RATE_LIMIT_BURST".to_owned(), "100000".to_owned()),
+            ("SIGNUPS_PER_ADDRESS_PER_HOUR".to_owned(), "100000".to_owned()),
         ]);
         for (k, v) in overrides {
             vars.insert((*k).to_owned(), (*v).to_owned());

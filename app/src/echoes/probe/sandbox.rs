@@ -12,16 +12,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
-use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::decode::{probe_file, ProbeError};
 use super::AudioProbe;
+use crate::infra::slots::Slots;
 
 /// `echoes probe-audio <extension> <max-seconds> <memory-mb> <cpu-seconds> <file>`
 pub const CHILD_SUBCOMMAND: &str = "probe-audio";
@@ -73,54 +72,25 @@ pub struct ProbeLimits {
 /// Runs probes in child processes, a bounded number at a time.
 #[derive(Clone)]
 pub struct Prober {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    limits: ProbeLimits,
-    slots: Semaphore,
-    waiting: AtomicUsize,
-}
-
-/// Counts a waiting probe for as long as it waits.
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+    limits: Arc<ProbeLimits>,
+    slots: Slots,
 }
 
 impl Prober {
     pub fn new(limits: ProbeLimits) -> Prober {
-        let slots = Semaphore::new(limits.concurrency.max(1));
-        Prober { inner: Arc::new(Inner { limits, slots, waiting: AtomicUsize::new(0) }) }
+        let slots = Slots::new(limits.concurrency, limits.queue, MAX_QUEUE_WAIT);
+        Prober { limits: Arc::new(limits), slots }
     }
 
     pub fn limits(&self) -> &ProbeLimits {
-        &self.inner.limits
-    }
-
-    async fn slot(&self) -> Result<SemaphorePermit<'_>, ProbeFailure> {
-        if let Ok(permit) = self.inner.slots.try_acquire() {
-            return Ok(permit);
-        }
-        let before = self.inner.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.inner.waiting);
-        if before >= self.inner.limits.queue {
-            return Err(ProbeFailure::Busy);
-        }
-        match tokio::time::timeout(MAX_QUEUE_WAIT, self.inner.slots.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(ProbeFailure::Busy),
-        }
+        &self.limits
     }
 
     /// Decodes the file at `path` in a sandboxed child. Dropping the future
     /// kills the child.
     pub async fn probe(&self, path: &Path, extension: &str) -> Result<AudioProbe, ProbeFailure> {
-        let _slot = self.slot().await?;
-        let limits = &self.inner.limits;
+        let _slot = self.slots.acquire().await.map_err(|_| ProbeFailure::Busy)?;
+        let limits = &self.limits;
         let cpu_secs = limits.timeout.as_secs().max(1);
         let mut child = tokio::process::Command::new(&limits.program)
             .arg(CHILD_SUBCOMMAND)

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use app::error::AppError;
 
 /// Server functions live under this prefix.
-const SERVER_FN_PREFIX: &str = "/api/";
+pub const SERVER_FN_PREFIX: &str = "/api/";
 /// Errors are a code, a message and a field: far below this.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -32,6 +32,9 @@ pub async fn set_error_status(request: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status_code();
+        if let Some(secs) = error.retry_after_secs {
+            parts.headers.insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
