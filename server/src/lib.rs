@@ -78,8 +78,8 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 /// The whole HTTP surface of Echoes, with its layers. A request passes
 /// them top to bottom (the code lists them innermost first):
 /// tracing span (with the matched route) → internal-error log → security
-/// headers → client address → rate limit → CSRF → body timeout →
-/// server-function body limit → CORS → session → session lifetime →
+/// headers → client address → rate limit → CSRF → server-function body
+/// limit → body timeout → CORS → session → session lifetime →
 /// server-function status → the route.
 pub fn router(state: AppState) -> Router {
     let config = state.config.clone();
@@ -118,8 +118,8 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(config.sessions, session::enforce_lifetime))
         .layer(sessions)
         .layer(cors(&config))
-        .layer(from_fn(server_fn_body_limit::limit))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(config.request_timeout_secs)))
+        .layer(from_fn(server_fn_body_limit::limit))
         .layer(from_fn_with_state(same_origin, csrf::refuse_cross_site));
     rate_limit::apply(router, &config.limits)
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))

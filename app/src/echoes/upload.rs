@@ -34,7 +34,10 @@ use crate::infra::storage::{DeleteUnlessKept, ObjectKey, PutError};
 /// audio cap, when checking Content-Length and limiting the whole body.
 pub const FORM_OVERHEAD_BYTES: u64 = 256 * 1024;
 /// Longest accepted text field (the note's 5000 characters fit easily).
-const MAX_TEXT_FIELD_BYTES: usize = 32 * 1024;
+/// With [`MAX_FIELDS`], the text of a form stays within its overhead.
+const MAX_TEXT_FIELD_BYTES: usize = 24 * 1024;
+/// The form has ten fields; a few unknown ones are read past, no more.
+const MAX_FIELDS: usize = 10 + 6;
 
 /// `POST /echoes` — multipart fields `audio` (the file), `emotion`, and
 /// optionally `title`, `tags` (comma-separated), `note`, `captured_at`.
@@ -142,7 +145,12 @@ async fn read_form(
     let mut captured_at = now;
     let (mut latitude, mut longitude, mut precise) = (None, None, None);
 
+    let mut fields = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(AppError::bad_request(format!("The form has more than {MAX_FIELDS} fields.")));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "audio" => {

@@ -37,7 +37,7 @@ impl Db {
         if url.starts_with("postgres") {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(Duration::from_secs(5))
                 .connect(url)
                 .await?;
             return Ok(Db::Postgres(pool));
@@ -52,7 +52,13 @@ impl Db {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        // A request waits at most this long for a connection; then it is a
+        // 503 the client may retry, not a hang.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
         Ok(Db::Sqlite(pool))
     }
 

@@ -22,8 +22,12 @@ pub async fn limit(request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with(SERVER_FN_PREFIX) {
         return next.run(request).await;
     }
-    let declared =
-        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| axum::body::HttpBody::size_hint(request.body()).exact());
     if declared.is_some_and(|n| n > MAX_SERVER_FN_BODY as u64) {
         return AppError::new(ErrorCode::PayloadTooLarge, "The request is too large.").into_response();
     }

@@ -98,6 +98,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The browser's cookie jar: just our session cookie.
     pub cookie: Option<String>,
+    /// Headers this browser adds to every request (e.g. `Origin`).
+    pub headers: Vec<(&'static str, String)>,
     storage_dir: tempfile::TempDir,
     postgres: Option<PostgresDatabase>,
     /// The S3 server this app stores audio in, when started with S3.
@@ -206,7 +208,7 @@ impl TestApp {
         let options = LeptosOptions::builder().output_name("echoes").build();
         let state = server::build_state(config, options).await.expect("build state");
         let router = server::router(state.clone());
-        TestApp { router, state, cookie: None, storage_dir, postgres, s3: None, s3_root: None }
+        TestApp { router, state, cookie: None, headers: Vec::new(), storage_dir, postgres, s3: None, s3_root: None }
     }
 
     /// Closes the pool so the throwaway database can be dropped.
@@ -218,6 +220,9 @@ impl TestApp {
     pub async fn send(&mut self, mut request: Request<Body>) -> TestResponse {
         if let Some(cookie) = &self.cookie {
             request.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie header"));
+        }
+        for (name, value) in &self.headers {
+            request.headers_mut().insert(*name, value.parse().expect("header value"));
         }
         let response = self.router.clone().oneshot(request).await.expect("router is infallible");
         let status = response.status();
@@ -294,6 +299,7 @@ impl TestApp {
             router: self.router.clone(),
             state: self.state.clone(),
             cookie: None,
+            headers: Vec::new(),
             storage_dir: tempfile::tempdir().expect("temp dir"),
             postgres: None,
             s3: None,
@@ -309,6 +315,7 @@ impl TestApp {
             router: self.router.clone(),
             state: self.state.clone(),
             cookie: self.cookie.clone(),
+            headers: self.headers.clone(),
             storage_dir: tempfile::tempdir().expect("temp dir"),
             postgres: None,
             s3: None,
