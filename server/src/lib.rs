@@ -147,9 +147,23 @@ fn cors(config: &Config) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// Sweeps direct uploads never completed (object and record) a few times per
-/// TTL, for as long as the server runs. Each replica sweeps; a record is
-/// removed once, so they do not step on each other.
+/// When the sweeper acts, as of now: uploads waiting longer than the TTL,
+/// completed ones whose PUT URL has expired, and claims older than the TTL.
+pub fn sweep_cutoffs(config: &Config) -> app::echoes::pending::SweepCutoffs {
+    let now = app::infra::db::now_millis();
+    let ttl_ms = config.pending_upload_ttl_secs as i64 * 1000;
+    let presign_ms = config.s3.as_ref().map(|s3| s3.presign_expiry_secs as i64 * 1000).unwrap_or(0);
+    app::echoes::pending::SweepCutoffs {
+        waiting_before: now - ttl_ms,
+        // A minute's margin for clocks between us and the store.
+        completed_before: now - presign_ms - 60_000,
+        claimed_before: now - ttl_ms,
+    }
+}
+
+/// Sweeps direct uploads that are over (see `pending::sweep_abandoned`) a
+/// few times per TTL, for as long as the server runs. Each replica sweeps;
+/// a record is claimed before it is touched, so they never collide.
 pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     let ttl_secs = state.config.pending_upload_ttl_secs;
@@ -158,11 +172,11 @@ pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
         let mut ticker = tokio::time::interval(every);
         loop {
             ticker.tick().await;
-            let cutoff = app::infra::db::now_millis() - (ttl_secs as i64) * 1000;
-            match app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(swept = n, "removed abandoned uploads"),
-                Err(err) => tracing::warn!(error = %err, "upload sweep failed; will retry"),
+            let cutoffs = sweep_cutoffs(&state.config);
+            match app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoffs).await {
+                Ok(swept) if swept.removed == 0 && swept.failed == 0 => {}
+                Ok(swept) => tracing::info!(removed = swept.removed, failed = swept.failed, "swept uploads"),
+                Err(err) => tracing::warn!(error = ?err.cause, "upload sweep failed; will retry"),
             }
         }
     })

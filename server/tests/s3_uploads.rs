@@ -127,12 +127,14 @@ on_every_backend_with_s3! {
         let upload = init(&mut app, fake.len(), "audio/mpeg").await;
         assert_eq!(put(&upload, fake, None).await, 200);
         let user = app.me().await.unwrap().id;
-        let key = ObjectKey::parse(&format!("{user}/{}.mp3", upload.upload_id)).unwrap();
-        assert!(app.state.storage.head(&key).await.is_ok());
+        let incoming = ObjectKey::parse(&format!("incoming/{user}/{}.mp3", upload.upload_id)).unwrap();
+        assert!(app.state.storage.head(&incoming).await.is_ok());
         let response = complete(&mut app, &upload, "joy").await;
         assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert!(response.error().message.contains("not audio"));
-        assert!(matches!(app.state.storage.head(&key).await, Err(StorageError::NotFound)), "the object must be deleted");
+        for key in [incoming.clone(), incoming.without_incoming()] {
+            assert!(matches!(app.state.storage.head(&key).await, Err(StorageError::NotFound)), "{key} must be deleted");
+        }
         assert_eq!(complete(&mut app, &upload, "joy").await.status, StatusCode::NOT_FOUND, "the upload is gone");
         assert_eq!(app.echo_rows().await, 0);
     }
@@ -162,6 +164,7 @@ on_every_backend_with_s3! {
     }
 
     async fn the_sweeper_removes_abandoned_uploads_and_keeps_the_rest(app) {
+        use app::echoes::pending::{sweep_abandoned, SweepCutoffs};
         app.signed_up("ada@example.org").await;
         let bytes = wav_sine(0.2);
         let abandoned = init(&mut app, bytes.len(), "audio/wav").await;
@@ -171,20 +174,92 @@ on_every_backend_with_s3! {
         assert_eq!(put(&finished, bytes.clone(), None).await, 200);
         let echo: Echo = complete(&mut app, &finished, "love").await.json();
         let user = app.me().await.unwrap().id;
+        let incoming = |id: uuid::Uuid| ObjectKey::parse(&format!("incoming/{user}/{id}.wav")).unwrap();
         let key = |id: uuid::Uuid| ObjectKey::parse(&format!("{user}/{id}.wav")).unwrap();
+        // A record whose object cannot even be named: its sweep fails, and
+        // the sweep goes on with the others.
+        let broken = uuid::Uuid::now_v7();
+        let insert = "INSERT INTO pending_uploads (id, user_id, storage_key, declared_size, declared_type, created_at) VALUES ($1, $2, 'not/a/key', 1, 'audio/wav', 0)";
+        match &app.state.db {
+            app::infra::db::Db::Sqlite(pool) => sqlx::query(insert).bind(broken).bind(user).execute(pool).await.map(|_| ()),
+            app::infra::db::Db::Postgres(pool) => sqlx::query(insert).bind(broken).bind(user).execute(pool).await.map(|_| ()),
+        }
+        .unwrap();
 
-        // Nothing is old enough yet.
-        let cutoff_past = app::infra::db::now_millis() - 60_000;
-        assert_eq!(app::echoes::pending::sweep_abandoned(&app.state.db, &app.state.storage, cutoff_past).await.unwrap(), 0);
-        // Once they are, both pending uploads go, object and record.
-        let cutoff_now = app::infra::db::now_millis() + 1;
-        assert_eq!(app::echoes::pending::sweep_abandoned(&app.state.db, &app.state.storage, cutoff_now).await.unwrap(), 2);
-        assert!(matches!(app.state.storage.head(&key(abandoned.upload_id)).await, Err(StorageError::NotFound)));
+        let at = |offset_ms: i64| {
+            let t = app::infra::db::now_millis() + offset_ms;
+            SweepCutoffs { waiting_before: t, completed_before: t, claimed_before: t }
+        };
+        // Only the broken record is old enough yet; it fails, nothing stops.
+        let swept = sweep_abandoned(&app.state.db, &app.state.storage, at(-60_000)).await.unwrap();
+        assert_eq!((swept.removed, swept.failed), (0, 1));
+        // Once they are, every finished upload goes: the two never completed
+        // (objects and records) and the completed one's record and incoming
+        // object — never the echo's own audio.
+        let swept = sweep_abandoned(&app.state.db, &app.state.storage, at(1)).await.unwrap();
+        assert_eq!(swept.removed, 3, "{swept:?}");
+        assert!(matches!(app.state.storage.head(&incoming(abandoned.upload_id)).await, Err(StorageError::NotFound)));
         assert_eq!(complete(&mut app, &abandoned, "love").await.status, StatusCode::NOT_FOUND);
         assert_eq!(complete(&mut app, &never_sent, "love").await.status, StatusCode::NOT_FOUND);
-        // The completed echo keeps its audio.
         assert!(app.state.storage.head(&key(echo.id)).await.is_ok());
         assert_eq!(app.get(&echo.audio_url()).await.status, StatusCode::TEMPORARY_REDIRECT);
+    }
+
+    async fn the_sweeper_never_touches_an_upload_that_is_being_completed(app) {
+        use app::echoes::pending::{self, sweep_abandoned, SweepCutoffs};
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.2);
+        let upload = init(&mut app, bytes.len(), "audio/wav").await;
+        assert_eq!(put(&upload, bytes, None).await, 200);
+        let user = app.me().await.unwrap().id;
+        // "complete" has claimed it (and is, say, probing).
+        let record = pending::find_owned(&app.state.db, user, upload.upload_id).await.unwrap().unwrap();
+        assert!(pending::claim_for_completion(&app.state.db, &record).await.unwrap());
+        // A sweep that would remove every waiting upload leaves it alone…
+        let now = app::infra::db::now_millis() + 1;
+        let cutoffs = SweepCutoffs { waiting_before: now, completed_before: now, claimed_before: now - 60_000 };
+        assert_eq!(sweep_abandoned(&app.state.db, &app.state.storage, cutoffs).await.unwrap().removed, 0);
+        let incoming = ObjectKey::parse(&format!("incoming/{user}/{}.wav", upload.upload_id)).unwrap();
+        assert!(app.state.storage.head(&incoming).await.is_ok());
+        // …and a second "complete" meanwhile is told to wait.
+        let again = complete(&mut app, &upload, "calm").await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+        // A claim left by a process that died is swept once it is stale.
+        let cutoffs = SweepCutoffs { claimed_before: now, ..cutoffs };
+        assert_eq!(sweep_abandoned(&app.state.db, &app.state.storage, cutoffs).await.unwrap().removed, 1);
+        assert!(app.state.storage.head(&incoming).await.is_err());
+    }
+
+    async fn a_presigned_put_replayed_after_complete_changes_nothing(app) {
+        app.signed_up("ada@example.org").await;
+        let bytes = wav_sine(0.5);
+        let upload = init(&mut app, bytes.len(), "audio/wav").await;
+        assert_eq!(put(&upload, bytes.clone(), None).await, 200);
+        let echo: Echo = complete(&mut app, &upload, "calm").await.json();
+        // The URL is still within its lifetime: S3 takes the PUT…
+        let mut other = vec![0u8; bytes.len()];
+        other[..12].copy_from_slice(b"RIFF\0\0\0\0WAVE");
+        assert_eq!(put(&upload, other, None).await, 200);
+        // …but it lands on the incoming key: the echo plays what was checked.
+        let location = app.get(&echo.audio_url()).await.header("location").to_owned();
+        let fetched = reqwest::get(&location).await.unwrap().bytes().await.unwrap();
+        assert!(fetched.as_ref() == bytes.as_slice(), "the echo's audio is unchanged");
+        // Completing again answers with the same echo, still unchanged.
+        let again: Echo = complete(&mut app, &upload, "calm").await.json();
+        assert_eq!(again, echo);
+    }
+
+    async fn one_person_cannot_open_unlimited_uploads(app) {
+        app.signed_up("ada@example.org").await;
+        for _ in 0..10 {
+            init(&mut app, 1000, "audio/wav").await;
+        }
+        let response = app.call("echoes/init_upload", &[("size", "1000"), ("content_type", "audio/wav")]).await;
+        assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{}", response.text());
+        assert!(response.error().message.contains("10 uploads in progress"));
+        // Someone else is not affected.
+        let mut bea = app.other_user("bea@example.org").await;
+        init(&mut bea, 1000, "audio/wav").await;
     }
 
     async fn uploading_through_the_server_streams_into_s3(app) {

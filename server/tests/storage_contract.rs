@@ -62,6 +62,15 @@ async fn keeps_the_contract(storage: Storage) {
     assert!(matches!(err, PutError::Body(_)), "{err:?}");
     assert!(matches!(storage.head(&k_broken).await, Err(StorageError::NotFound)));
 
+    // Copy makes an independent object; copying a missing one is NotFound.
+    let incoming = ObjectKey::incoming(Uuid::now_v7(), Uuid::now_v7(), "wav");
+    storage.put_stream(&incoming, chunks(&small), 1 << 20).await.expect("put incoming");
+    let copied = incoming.without_incoming();
+    storage.copy(&incoming, &copied).await.expect("copy");
+    storage.delete(&incoming).await.expect("delete the original");
+    assert_eq!(read_all(&storage, &copied, None).await, small);
+    assert!(matches!(storage.copy(&incoming, &key()).await, Err(StorageError::NotFound)));
+
     // Delete removes; deleting again is fine; reading a missing object is NotFound.
     storage.delete(&k).await.expect("delete");
     assert!(matches!(storage.head(&k).await, Err(StorageError::NotFound)));

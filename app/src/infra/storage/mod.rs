@@ -109,6 +109,21 @@ impl Storage {
         }
     }
 
+    /// Copies the object at `from` to `to` (S3: inside the store; local
+    /// disk: through the same atomic write as uploads).
+    pub async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(disk) => {
+                let body = disk.read_range(from, None).await?;
+                disk.put_stream(to, body, u64::MAX)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| StorageError::Io(std::io::Error::other(e)))
+            }
+            Storage::S3(s3) => s3.copy(from, to).await,
+        }
+    }
+
     /// Removes the object; removing one that is already gone succeeds.
     pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
         match self {

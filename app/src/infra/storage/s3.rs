@@ -241,6 +241,25 @@ impl S3Storage {
         Ok(ObjectMeta { size, content_type: head.content_type().map(str::to_owned) })
     }
 
+    /// A server-side copy (keys are ids and an extension: nothing to escape).
+    pub async fn copy(&self, from: &ObjectKey, to: &ObjectKey) -> Result<(), StorageError> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{}", self.bucket, from.as_str()))
+            .key(to.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) {
+                    StorageError::NotFound
+                } else {
+                    StorageError::Io(storage_error("CopyObject", err_text(&e)))
+                }
+            })
+    }
+
     pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
         self.client
             .delete_object()
