@@ -28,12 +28,24 @@ export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
 }
 
-/** Fails the test on any uncaught page error or console error. */
+/**
+ * Fails the test on any uncaught page error, console error or
+ * Content-Security-Policy violation — so every story also proves the app
+ * works under its CSP (hydration, recording, uploads, playback).
+ */
 export function failOnPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  // Chromium logs violations to the console too; the event also catches
+  // report-only and worker cases, with the directive named. Playwright sends
+  // its commands in order, so this is in place before the first navigation.
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
+    });
   });
   return errors;
 }

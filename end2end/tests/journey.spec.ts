@@ -7,7 +7,11 @@ const s3Port = 3190;
 
 test('sign up, upload, filter by emotion, play and delete an echo', async ({ page }) => {
   const errors = failOnPageErrors(page);
-  await page.goto('/');
+  const home = await page.goto('/');
+  // The page is served under a nonce-based CSP, and hydrates under it.
+  const policy = home?.headers()['content-security-policy'] ?? '';
+  expect(policy).toMatch(/script-src 'self' 'nonce-[\w-]{16,}' 'wasm-unsafe-eval'/);
+  expect(policy).not.toContain('unsafe-inline');
   await waitForHydration(page);
 
   await signUp(page, uniqueEmail('journey'), 'correct horse battery', 'Journey Tester');
