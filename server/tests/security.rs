@@ -258,6 +258,30 @@ async fn a_session_ends_when_idle_and_after_its_maximum_age() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_of_log_ins_is_turned_away_with_503_not_hashed_without_bound() {
+    for backend in backends() {
+        let limits = [("PASSWORD_HASH_CONCURRENCY", "1"), ("LOGIN_MAX_FAILURES", "1000")];
+        let mut app = TestApp::start(backend, &limits).await;
+        app.signed_up("ada@example.org").await;
+        app.log_out().await;
+        // 40 at once: one hashes, four wait, the rest are turned away.
+        let attempts = (0..40).map(|_| {
+            let mut browser = app.same_browser();
+            async move { browser.log_in("ada@example.org", "not the password").await }
+        });
+        let responses = futures::future::join_all(attempts).await;
+        let count = |status| responses.iter().filter(|r| r.status == status).count();
+        let (wrong, busy) = (count(StatusCode::UNAUTHORIZED), count(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(wrong + busy, 40, "only 401 or 503: {:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
+        assert!(busy >= 30, "at most 1 + 4 + a few freed slots are served: {wrong} served");
+        let refused = responses.iter().find(|r| r.status == StatusCode::SERVICE_UNAVAILABLE).unwrap();
+        assert_eq!(refused.header("retry-after"), "2");
+        assert_eq!(refused.error().code, ErrorCode::Unavailable);
+        app.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exhausted_database_pool_is_a_503_not_a_500() {
     for backend in backends() {
         let mut app = TestApp::start(backend, &[("DATABASE_MAX_CONNECTIONS", "1")]).await;

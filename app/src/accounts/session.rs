@@ -30,23 +30,23 @@ pub async fn request_session() -> Result<Session, AppError> {
 
 /// The signed-in user's id, if any.
 pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, AppError> {
-    session.get::<Uuid>(USER_ID).await.map_err(|e| AppError::internal("session store", e))
+    session.get::<Uuid>(USER_ID).await.map_err(|e| AppError::unavailable("session store", e))
 }
 
 /// Signs `user_id` in: a fresh session id (defeats session fixation), then
 /// the user id stored in it.
 pub async fn start(session: &Session, user_id: Uuid) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(|e| AppError::internal("session cycle", e))?;
+    session.cycle_id().await.map_err(|e| AppError::unavailable("session cycle", e))?;
     let now = crate::infra::db::now_millis();
-    session.insert(USER_ID, user_id).await.map_err(|e| AppError::internal("session store", e))?;
-    session.insert(SIGNED_IN_AT, now).await.map_err(|e| AppError::internal("session store", e))?;
-    session.insert(REFRESHED_AT, now).await.map_err(|e| AppError::internal("session store", e))
+    session.insert(USER_ID, user_id).await.map_err(|e| AppError::unavailable("session store", e))?;
+    session.insert(SIGNED_IN_AT, now).await.map_err(|e| AppError::unavailable("session store", e))?;
+    session.insert(REFRESHED_AT, now).await.map_err(|e| AppError::unavailable("session store", e))
 }
 
 /// Ends a session past its absolute lifetime; pushes an active one's idle
 /// expiry back when the last push is older than `refresh_every`.
 pub async fn keep_within_lifetime(session: &Session, settings: SessionSettings) -> Result<(), AppError> {
-    let store = |e| AppError::internal("session store", e);
+    let store = |e| AppError::unavailable("session store", e);
     if session.get::<Uuid>(USER_ID).await.map_err(store)?.is_none() {
         return Ok(());
     }
@@ -90,7 +90,7 @@ pub async fn enforce_lifetime(
 
 /// Signs out: the session row is deleted and the cookie cleared.
 pub async fn end(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(|e| AppError::internal("session store", e))
+    session.flush().await.map_err(|e| AppError::unavailable("session store", e))
 }
 
 /// The signed-in user's id, or `401 unauthenticated`.

@@ -36,7 +36,7 @@ pub async fn serve_audio(
         .storage
         .playback_url(&key, row.content_type(), &disposition)
         .await
-        .map_err(|e| AppError::internal("presign audio", e))?
+        .map_err(|e| AppError::unavailable("presign audio", e))?
     {
         let mut response = Redirect::temporary(&url).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -59,7 +59,7 @@ pub async fn serve_audio(
         },
     };
 
-    let body = state.storage.read_range(&key, range).await.map_err(|e| AppError::internal("read audio", e))?;
+    let body = state.storage.read_range(&key, range).await.map_err(|e| AppError::unavailable("read audio", e))?;
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header_value(row.content_type()));

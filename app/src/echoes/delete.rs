@@ -15,7 +15,7 @@ pub async fn delete_echo(id: String) -> Result<(), AppError> {
     let state = app_state();
     let storage = state.storage.clone();
     let deleted = rows::delete_owned(&state.db, user_id, id, |key| async move {
-        storage.delete(&key).await.map_err(|e| AppError::internal("delete object", e))
+        storage.delete(&key).await.map_err(|e| AppError::unavailable("delete object", e))
     })
     .await?;
     if !deleted {

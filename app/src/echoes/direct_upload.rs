@@ -88,7 +88,7 @@ pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload
         .storage
         .presign_put(&key, size, &content_type)
         .await
-        .map_err(|e| AppError::internal("presign upload", e))?
+        .map_err(|e| AppError::unavailable("presign upload", e))?
         .ok_or_else(|| {
             AppError::bad_request("Direct uploads need S3 storage; send the file to POST /echoes instead.")
         })?;
