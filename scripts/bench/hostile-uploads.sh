@@ -7,14 +7,8 @@
 # random bytes behind WAV and FLAC magic.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source scripts/env.sh
 port=3203
-work=$(mktemp -d)
-DATABASE_URL="sqlite://$work/echoes.db" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn /usr/bin/time -v -o "$work/time.txt" "$CARGO_TARGET_DIR/release/echoes" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+source scripts/bench/server.sh
 
 python3 - "$work" <<'PY'
 import os, struct, sys
@@ -54,10 +48,9 @@ open(f'{work}/noise.wav', 'wb').write(b'RIFF\xff\xff\xff\x7fWAVEfmt ' + rnd)
 open(f'{work}/noise.flac', 'wb').write(b'fLaC\0\0\0\x22' + rnd)
 PY
 
-base="http://127.0.0.1:$port"
 curl -fs -c "$work/jar" -H 'Accept: application/json' "$base/api/accounts/sign_up" -d email=bench@example.org \
   -d 'password=correct horse battery' -d display_name=Bench >/dev/null
-rss() { awk '/VmHWM/ { print $2 / 1024 " MB" }' "/proc/$(pgrep -f "release/echoes" -n)/status"; }
+rss() { awk '/VmHWM/ { print $2 / 1024 " MB" }' "/proc/$pid/status"; }
 echo "peak RSS after start: $(rss)"
 for file in bomb.flac bomb.m4a noise.wav noise.flac; do
   ( slowest=0; while [ ! -e "$work/stop" ]; do

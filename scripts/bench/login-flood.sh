@@ -4,17 +4,11 @@
 # the answers by status and the server's peak RSS before and after.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source scripts/env.sh
 command -v hey >/dev/null || { echo "needs hey (apt-get install hey)"; exit 1; }
 port=3204
-work=$(mktemp -d)
 # A generous address limit, so the account and hashing limits are what is measured.
-LOGIN_MAX_FAILURES_PER_ADDRESS=100000 RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=100000 \
-DATABASE_URL="sqlite://$work/echoes.db" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=error "$CARGO_TARGET_DIR/release/echoes" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+RUST_LOG=error source scripts/bench/server.sh LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+  RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=100000
 api="http://127.0.0.1:$port/api/accounts"
 curl -fs -H 'Accept: application/json' "$api/sign_up" -d email=flood@example.org \
   -d 'password=correct horse battery' -d display_name=Flood >/dev/null

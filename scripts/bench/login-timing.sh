@@ -3,16 +3,9 @@
 # password should take about the same time (both run one argon2id check).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source scripts/env.sh
 port=3201
-work=$(mktemp -d)
 # The throttle would slow and then block 21 failures in a row: raise it.
-LOGIN_MAX_FAILURES=1000 LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
-DATABASE_URL="sqlite://$work/echoes.db" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$CARGO_TARGET_DIR/release/echoes" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+source scripts/bench/server.sh LOGIN_MAX_FAILURES=1000 LOGIN_MAX_FAILURES_PER_ADDRESS=100000
 api="http://127.0.0.1:$port/api/accounts"
 curl -fs -H 'Accept: application/json' "$api/sign_up" -d email=timing@example.org \
   -d 'password=correct horse battery' -d display_name=Timing >/dev/null

@@ -5,16 +5,8 @@
 # Usage: scripts/bench/upload-memory.sh   (after scripts/run.sh or test.sh built it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source scripts/env.sh
-bin="$CARGO_TARGET_DIR/release/echoes"
 port=3200
-work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-DATABASE_URL="sqlite://$work/echoes.db" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-  LEPTOS_SITE_ROOT=target/site RUST_LOG=warn "$bin" &
-pid=$!
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+source scripts/bench/server.sh
 
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$pid/status"; }
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$pid/status"; }
