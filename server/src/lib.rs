@@ -125,7 +125,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
         .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))
         .layer(from_fn(error_log::log_internal_errors))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Failures are not logged here: a 503 under load is expected, and
+        // internal errors are logged once, with their cause, by error_log.
+        .layer(TraceLayer::new_for_http().make_span_with(request_span).on_failure(()))
         .with_state(state)
 }
 
