@@ -11,6 +11,7 @@ use server_fn_error::*;
 
 /// Stable, machine-readable error codes. Clients may match on these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request needs a signed-in user.
@@ -33,8 +34,17 @@ pub enum ErrorCode {
     RangeNotSatisfiable,
     /// "Complete" before the file has arrived in storage.
     UploadNotReceived,
-    /// The request came from another site (CSRF protection).
+    /// The request came from another site (CSRF protection), or the caller
+    /// may not do this (not an admin).
     Forbidden,
+    /// The account was disabled by an administrator.
+    AccountDisabled,
+    /// The bearer token is read-only and the request would change something.
+    InsufficientScope,
+    /// The bearer (or refresh) token is unknown, expired or revoked.
+    InvalidToken,
+    /// The change would leave the instance without an administrator.
+    LastAdmin,
     /// Too many attempts; `retry_after_secs` says when to try again.
     TooManyRequests,
     /// A dependency (database, storage) or a bounded resource (decoding,
@@ -57,7 +67,9 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::RangeNotSatisfiable => 416,
             Self::UploadNotReceived => 409,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::AccountDisabled | Self::InsufficientScope => 403,
+            Self::InvalidToken => 401,
+            Self::LastAdmin => 409,
             Self::TooManyRequests => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -163,6 +175,17 @@ impl AppError {
 
     pub fn unauthenticated() -> Self {
         Self::new(ErrorCode::Unauthenticated, "Please log in to continue.")
+    }
+
+    pub fn account_disabled() -> Self {
+        Self::new(
+            ErrorCode::AccountDisabled,
+            "This account has been disabled. Contact the administrator of this Echoes.",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     pub fn not_found(what: &str) -> Self {

@@ -4,6 +4,7 @@
 //! crate hydrates it in the browser.
 
 pub mod accounts;
+pub mod admin;
 #[cfg(feature = "hydrate")]
 pub mod browser;
 pub mod components;
@@ -12,6 +13,7 @@ pub mod echoes;
 pub mod emotion;
 pub mod error;
 pub mod pages;
+pub mod paging;
 
 #[cfg(feature = "ssr")]
 pub mod infra;
@@ -21,9 +23,12 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use accounts::current_user;
+use accounts::me;
 use components::nav::Nav;
-use pages::{EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignUpPage, UploadPage};
+use pages::{
+    AccountPage, AdminPage, EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignUpPage,
+    UploadPage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,7 +84,7 @@ pub type CurrentUserResource = Resource<Result<Option<accounts::User>, error::Ap
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth_changed = AuthChanged(RwSignal::new(0));
-    let user: CurrentUserResource = Resource::new(move || auth_changed.0.get(), |_| current_user());
+    let user: CurrentUserResource = Resource::new(move || auth_changed.0.get(), |_| me());
     provide_context(auth_changed);
     provide_context(user);
 
@@ -97,6 +102,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/upload") view=UploadPage ssr=SsrMode::Async/>
                     <Route path=path!("/record") view=RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("/echoes/:id") view=EchoDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -48,7 +48,7 @@ open(f'{work}/noise.wav', 'wb').write(b'RIFF\xff\xff\xff\x7fWAVEfmt ' + rnd)
 open(f'{work}/noise.flac', 'wb').write(b'fLaC\0\0\0\x22' + rnd)
 PY
 
-curl -fs -c "$work/jar" -H 'Accept: application/json' "$base/api/accounts/sign_up" -d email=bench@example.org \
+curl -fs -c "$work/jar" -H 'Accept: application/json' "$base/_fn/accounts/sign_up" -d email=bench@example.org \
   -d 'password=correct horse battery' -d display_name=Bench >/dev/null
 rss() { awk '/VmHWM/ { print $2 / 1024 " MB" }' "/proc/$pid/status"; }
 echo "peak RSS after start: $(rss)"

@@ -9,7 +9,7 @@ port=3204
 # A generous address limit, so the account and hashing limits are what is measured.
 RUST_LOG=error source scripts/bench/server.sh LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
   RATE_LIMIT_PER_SECOND=100000 RATE_LIMIT_BURST=100000
-api="http://127.0.0.1:$port/api/accounts"
+api="http://127.0.0.1:$port/_fn/accounts"
 curl -fs -H 'Accept: application/json' "$api/sign_up" -d email=flood@example.org \
   -d 'password=correct horse battery' -d display_name=Flood >/dev/null
 rss() { awk '/VmHWM/ { print $2 / 1024 " MB" }' "/proc/$pid/status"; }

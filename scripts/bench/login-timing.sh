@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 port=3201
 # The throttle would slow and then block 21 failures in a row: raise it.
 source scripts/bench/server.sh LOGIN_MAX_FAILURES=1000 LOGIN_MAX_FAILURES_PER_ADDRESS=100000
-api="http://127.0.0.1:$port/api/accounts"
+api="http://127.0.0.1:$port/_fn/accounts"
 curl -fs -H 'Accept: application/json' "$api/sign_up" -d email=timing@example.org \
   -d 'password=correct horse battery' -d display_name=Timing >/dev/null
 attempt() { curl -s -o /dev/null -w '%{time_total}\n' -H 'Accept: application/json' "$api/log_in" -d "email=$1" -d "password=$2"; }

@@ -11,7 +11,7 @@ source scripts/bench/server.sh
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$pid/status"; }
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$pid/status"; }
 jar="$work/cookies"
-curl -fs -c "$jar" -b "$jar" -H 'Accept: application/json' "http://127.0.0.1:$port/api/accounts/sign_up" \
+curl -fs -c "$jar" -b "$jar" -H 'Accept: application/json' "http://127.0.0.1:$port/_fn/accounts/sign_up" \
   --data-urlencode email=bench@example.org --data-urlencode password='correct horse battery' \
   --data-urlencode display_name=Bench >/dev/null
 

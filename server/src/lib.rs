@@ -3,6 +3,8 @@
 //! and audio endpoints, sessions, tracing. `main.rs` serves it; the
 //! integration tests drive the very same router.
 
+pub mod api;
+pub mod docs;
 pub mod health;
 pub mod middleware;
 pub mod serve;
@@ -39,6 +41,21 @@ use app::{shell, App};
 use middleware::csrf::{self, SameOrigin};
 use middleware::{error_log, rate_limit, server_fn_body_limit, server_fn_status};
 use session_store::DbSessionStore;
+
+/// Each argon2 hash allocates 19 MiB. glibc's default raises its mmap
+/// threshold after such a block is freed, so later ones come from the
+/// calling thread's arena and stay there: a crowd of log-ins left ~280 MB
+/// resident (scripts/bench/login-flood.sh) though only two hashes ever ran
+/// at once. A fixed threshold keeps blocks of 1 MiB and more in their own
+/// mappings, returned to the system when freed: ~75 MB under the same crowd.
+pub fn keep_large_allocations_out_of_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning (glibc serialises it
+    // with allocation); call it early, before the allocations it is for.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
 
 /// Connects to the database (applying migrations), opens storage, and
 /// prepares the password hasher.
@@ -82,6 +99,18 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 /// limit → body timeout → CORS → session → session lifetime →
 /// server-function status → the route.
 pub fn router(state: AppState) -> Router {
+    router_with_routes(state, page_routes())
+}
+
+/// The pages' routes, as Leptos works them out by rendering the app once.
+/// While it does, resources that start loading anywhere in the process hang
+/// (leptos-rs/leptos#4773): do it before serving, never while pages render.
+pub fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    generate_route_list(App)
+}
+
+/// [`router`] with the page routes worked out already (the tests share one list).
+pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteListing>) -> Router {
     let config = state.config.clone();
     let session_store = DbSessionStore::new(&state.db);
     let idle = time::Duration::try_from(config.sessions.idle_timeout).unwrap_or(time::Duration::days(14));
@@ -95,7 +124,6 @@ pub fn router(state: AppState) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -104,9 +132,12 @@ pub fn router(state: AppState) -> Router {
     let same_origin =
         Arc::new(SameOrigin { public_origin: config.public_url.clone(), trusted_origins: config.cors_origins.clone() });
 
+    let (api_routes, _) = api::router(upload_body_limit);
     let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
         .route("/echoes/{id}/audio", get(serve_audio))
+        .nest("/api/v1", api_routes)
+        .merge(docs::router())
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -143,8 +174,8 @@ fn cors(config: &Config) -> CorsLayer {
     let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     CorsLayer::new()
         .allow_origin(origins)
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION, header::RANGE])
         .allow_credentials(true)
         .max_age(Duration::from_secs(3600))
 }
@@ -184,12 +215,14 @@ pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Every hour, for as long as the server runs: deletes expired sessions
-/// and sign-in throttle counters whose windows ended a day ago.
+/// Every hour, for as long as the server runs: deletes expired sessions,
+/// sign-in throttle counters whose windows ended a day ago, and API tokens
+/// expired or revoked a day ago.
 pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
     use tower_sessions::session_store::ExpiredDeletion;
     let store = DbSessionStore::new(&state.db);
     let db = state.db.clone();
+    let state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
@@ -199,6 +232,9 @@ pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
             }
             if let Err(err) = app::accounts::throttle::forget_old(&db, Duration::from_secs(24 * 3600)).await {
                 tracing::warn!(error = %err, "throttle cleanup failed; will retry");
+            }
+            if let Err(err) = app::accounts::tokens::forget_old(&state).await {
+                tracing::warn!(error = %err, "token cleanup failed; will retry");
             }
         }
     })

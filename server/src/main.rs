@@ -1,15 +1,48 @@
-//! `echoes`: serves the app. Configuration comes from the environment (see
-//! the README); with none, it runs on SQLite and local disk at
+//! `echoes`: serves the app (`echoes` or `echoes serve`), and runs the
+//! admin tasks an operator needs from a shell: `echoes create-admin`,
+//! `echoes migrate`. Configuration comes from the environment (see the
+//! README); with none, it runs on SQLite and local disk at
 //! http://127.0.0.1:3000.
 
+use std::io::BufRead;
 use std::process::ExitCode;
-
 use std::time::Duration;
 
+use clap::{Parser, Subcommand};
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
+use app::accounts::{DisplayName, Email, Password};
+use app::admin::create_admin::{create_admin, AdminMade};
 use app::infra::config::Config;
+
+#[derive(Parser)]
+#[command(name = "echoes", version, about = "Echoes: an audio time machine you host yourself.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Echoes (the default).
+    Serve,
+    /// Make an account an administrator, creating it when there is none
+    /// with this email.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// The name shown for a new account.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Read the new account's password from the first line of stdin
+        /// (otherwise a random one is made and printed once).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Apply the database migrations and exit (they also run at start).
+    Migrate,
+}
 
 fn main() -> ExitCode {
     // The sandboxed audio decoder (see app::echoes::probe::sandbox): no
@@ -19,7 +52,8 @@ fn main() -> ExitCode {
         let code = app::echoes::probe::sandbox::run_child(&args[2..]);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    keep_large_allocations_out_of_arenas();
+    let cli = Cli::parse();
+    server::keep_large_allocations_out_of_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -27,21 +61,29 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let code = runtime.block_on(serve());
+    let code = runtime.block_on(async {
+        let config = match Config::from_env() {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("echoes: {err}");
+                return ExitCode::from(2);
+            }
+        };
+        init_tracing(config.log_json);
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::CreateAdmin { email, name, password_stdin } => {
+                make_admin(config, &email, &name, password_stdin).await
+            }
+        }
+    });
     // Whatever is still running after the grace period is abandoned.
     runtime.shutdown_timeout(Duration::from_secs(1));
     code
 }
 
-async fn serve() -> ExitCode {
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("echoes: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    init_tracing(config.log_json);
+async fn serve(config: Config) -> ExitCode {
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -73,18 +115,73 @@ async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Each argon2 hash allocates 19 MiB. glibc's default raises its mmap
-/// threshold after such a block is freed, so later ones come from the
-/// calling thread's arena and stay there: a crowd of log-ins left ~280 MB
-/// resident (scripts/bench/login-flood.sh) though only two hashes ever ran
-/// at once. A fixed threshold keeps blocks of 1 MiB and more in their own
-/// mappings, returned to the system when freed: ~75 MB under the same crowd.
-fn keep_large_allocations_out_of_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; it is called before any
-    // other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+async fn migrate(config: Config) -> ExitCode {
+    let result = async {
+        let db = app::infra::db::Db::connect(&config.database_url, 1).await?;
+        db.migrate().await?;
+        db.close().await;
+        anyhow::Ok(())
+    };
+    match result.await {
+        Ok(()) => {
+            println!("echoes: the database is up to date");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("echoes: migration failed: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn make_admin(config: Config, email: &str, name: &str, password_stdin: bool) -> ExitCode {
+    let parsed = Email::parse(email).and_then(|e| Ok((e, DisplayName::parse(name)?)));
+    let (email, name) = match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            eprintln!("echoes: {}", err.message);
+            return ExitCode::from(2);
+        }
+    };
+    let mut generated = None;
+    let password = || {
+        if password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| app::error::AppError::invalid("password", format!("cannot read stdin: {e}")))?;
+            Password::parse_new(line.trim_end_matches(['\r', '\n']).to_owned())
+        } else {
+            let made = uuid::Uuid::new_v4().simple().to_string();
+            generated = Some(made.clone());
+            Password::parse_new(made)
+        }
+    };
+    let result = async {
+        let db = app::infra::db::Db::connect(&config.database_url, 2).await?;
+        db.migrate().await?;
+        let hasher = app::accounts::password_hash::PasswordHasher::new(1).await?;
+        let made = create_admin(&db, &hasher, &email, &name, password).await.map_err(|e| anyhow::anyhow!(e.message));
+        db.close().await;
+        made
+    };
+    match result.await {
+        Ok(AdminMade::Promoted) => {
+            println!("echoes: {} is now an administrator", email.as_str());
+            ExitCode::SUCCESS
+        }
+        Ok(AdminMade::Created) => {
+            println!("echoes: created the administrator {}", email.as_str());
+            if let Some(password) = generated {
+                println!("password (shown once; change it after logging in): {password}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("echoes: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -97,14 +97,14 @@ on_every_backend! {
         app.signed_up("ada@example.org").await;
         app.log_out().await;
         // A plain HTML form post: success redirects to my echoes.
-        let response = app.post_form("/api/accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD)], "text/html").await;
+        let response = app.post_form("/_fn/accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD)], "text/html").await;
         assert_eq!(response.status, StatusCode::FOUND);
         assert_eq!(response.header("location"), "/echoes");
         assert!(app.me().await.is_some());
     }
 
     async fn a_failed_log_in_without_javascript_returns_to_the_form_with_the_error(app) {
-        let response = app.post_form("/api/accounts/log_in", &[("email", "ada@example.org"), ("password", "wrong password")], "text/html").await;
+        let response = app.post_form("/_fn/accounts/log_in", &[("email", "ada@example.org"), ("password", "wrong password")], "text/html").await;
         assert_eq!(response.status, StatusCode::FOUND);
         let location = response.header("location").to_owned();
         assert!(location.starts_with("http://127.0.0.1:3000/form?"), "{location}");

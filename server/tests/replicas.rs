@@ -73,7 +73,7 @@ async fn two_replicas_share_sessions_and_echoes() {
 
     // Sign up on A…
     let signed_up = http
-        .post(format!("{}/api/accounts/sign_up", a.base))
+        .post(format!("{}/_fn/accounts/sign_up", a.base))
         .header("accept", "application/json")
         .form(&[("email", "ada@example.org"), ("password", support::PASSWORD), ("display_name", "Ada")])
         .send()
@@ -84,7 +84,7 @@ async fn two_replicas_share_sessions_and_echoes() {
 
     // …and B knows the session.
     let me: Option<app::accounts::User> = http
-        .post(format!("{}/api/accounts/me", b.base))
+        .post(format!("{}/_fn/accounts/me", b.base))
         .header("accept", "application/json")
         .header("cookie", &cookie)
         .send()
@@ -117,7 +117,7 @@ async fn two_replicas_share_sessions_and_echoes() {
 
     // Logging out on B ends the session on A too.
     let out = http
-        .post(format!("{}/api/accounts/log_out", b.base))
+        .post(format!("{}/_fn/accounts/log_out", b.base))
         .header("accept", "application/json")
         .header("cookie", &cookie)
         .send()

@@ -36,7 +36,8 @@ async fn put(upload: &DirectUpload, body: Vec<u8>, override_header: Option<(&str
 
 async fn complete(app: &mut TestApp, upload: &DirectUpload, emotion: &str) -> support::TestResponse {
     let id = upload.upload_id.to_string();
-    app.call("echoes/complete_upload", &[("upload_id", &id), ("emotion", emotion), ("title", "Sea wall")]).await
+    let fields = serde_json::json!({ "emotion": emotion, "title": "Sea wall" });
+    app.call_json("echoes/complete_upload", serde_json::json!({ "upload_id": id, "fields": fields })).await
 }
 
 on_every_backend_with_s3! {
@@ -159,7 +160,9 @@ on_every_backend_with_s3! {
         assert!(not_audio.error().message.contains("WAV, MP3"));
         let empty = app.call("echoes/init_upload", &[("size", "0"), ("content_type", "audio/wav")]).await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let bad_metadata = app.call("echoes/complete_upload", &[("upload_id", "nope"), ("emotion", "joy")]).await;
+        let bad_metadata = app
+            .call_json("echoes/complete_upload", serde_json::json!({ "upload_id": "nope", "fields": { "emotion": "joy" } }))
+            .await;
         assert_eq!(bad_metadata.status, StatusCode::BAD_REQUEST);
     }
 

@@ -58,13 +58,27 @@ async fn listing_and_random_picks_use_the_indexes() {
         let db = &app.state.db;
         let now = 1_700_000_000_000;
         // (sql, its arguments, the index that should answer it)
-        let cases: [(String, Vec<Arg>, &str); 4] = [
-            (list_sql(false, false), vec![Arg::User, Arg::Int(21)], "echoes_by_user_time"),
-            (list_sql(true, false), vec![Arg::User, Arg::Int(21), Arg::Text("calm")], "echoes_by_user_emotion_time"),
+        let cases: [(String, Vec<Arg>, &str); 6] = [
+            (list_sql(false, false, false), vec![Arg::User, Arg::Int(21)], "echoes_by_user_time"),
             (
-                list_sql(true, true),
+                list_sql(true, false, false),
+                vec![Arg::User, Arg::Int(21), Arg::Text("calm")],
+                "echoes_by_user_emotion_time",
+            ),
+            (
+                list_sql(true, false, true),
                 vec![Arg::User, Arg::Int(21), Arg::Text("calm"), Arg::Int(now), Arg::User],
                 "echoes_by_user_emotion_time",
+            ),
+            (
+                list_sql(false, true, false),
+                vec![Arg::User, Arg::Int(21), Arg::Text("rain")],
+                "echo_tags_by_user_tag_time",
+            ),
+            (
+                list_sql(false, true, true),
+                vec![Arg::User, Arg::Int(21), Arg::Text("rain"), Arg::Int(now), Arg::User],
+                "echo_tags_by_user_tag_time",
             ),
             (random_sql(), vec![Arg::User, Arg::Text("calm"), Arg::Int(12345)], "echoes_by_user_emotion_random"),
         ];

@@ -61,7 +61,7 @@ on_every_backend! {
         // A no-JS form post from our page (Origin only, as older browsers send).
         app.headers = vec![("origin", "http://127.0.0.1:3000".into())];
         app.log_out().await;
-        let response = app.post_form("/api/accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD)], "text/html").await;
+        let response = app.post_form("/_fn/accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD)], "text/html").await;
         assert!(response.status.is_redirection(), "{} {}", response.status, response.text());
         assert!(app.me().await.is_some());
         let response = app.upload(Upload::wav(Emotion::Joy).as_html_form()).await;

@@ -72,7 +72,7 @@ fn sigterm_stops_the_server_within_its_grace_period_despite_a_stuck_request() {
     let mut stuck = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     stuck
         .write_all(
-            b"POST /api/accounts/log_in HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+            b"POST /_fn/accounts/log_in HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n\
               Content-Length: 1000\r\n\r\nemail=a",
         )
         .unwrap();

@@ -37,6 +37,12 @@ impl Email {
     }
 }
 
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A password as typed: 8 to 128 characters, kept whole (never truncated).
 /// Deliberately not `Debug`-printable with its content.
 #[derive(Clone)]
@@ -119,6 +125,12 @@ impl DisplayName {
     }
 
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for DisplayName {
+    fn as_ref(&self) -> &str {
         &self.0
     }
 }

@@ -1,42 +1,60 @@
-//! Log in with email and password. An unknown email and a wrong password get
-//! the same message and take the same time; repeated failures are slowed
-//! down, then refused for a while (see `throttle`).
+//! Log in with email and password ([`authenticate`], shared with the API).
+//! An unknown email and a wrong password get the same message and take the
+//! same time; repeated failures are slowed down, then refused for a while
+//! (see `throttle`). A disabled account is refused only once its password
+//! matched, so the answer tells nothing to someone guessing.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-#[server(endpoint = "accounts/log_in")]
-pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-    use super::{credentials::*, session, throttle, users};
-    use crate::infra::state::app_state;
+/// The account `email` and `password` belong to, or why not.
+#[cfg(feature = "ssr")]
+pub async fn authenticate(
+    state: &crate::infra::state::AppState,
+    from: crate::infra::client_ip::ClientIp,
+    email: &str,
+    password: super::Password,
+) -> Result<super::User, AppError> {
+    use super::{credentials::*, throttle, users};
 
-    let password = Password::parse_attempt(password)?;
-    let state = app_state();
-    let ip = throttle::request_client_ip();
-    let email = Email::parse(&email).ok();
-    throttle::check_log_in(&state.db, email.as_ref(), ip).await?;
+    let email = Email::parse(email).ok();
+    throttle::check_log_in(&state.db, email.as_ref(), from).await?;
     // A malformed email cannot have an account, but still costs a hash
     // check so that failures are indistinguishable by timing.
     let found = match &email {
         Some(email) => users::find_credentials(&state.db, email).await?,
         None => None,
     };
-    let (user, stored) = match found {
-        Some((user, stored)) => (Some(user), Some(stored)),
+    let (account, stored) = match found {
+        Some((account, stored)) => (Some(account), Some(stored)),
         None => (None, None),
     };
     let matches = state.passwords.verify(password, stored).await?;
-    let Some(user) = user.filter(|_| matches) else {
-        let hold_back = throttle::failed_log_in(&state.db, &state.config.limits, email.as_ref(), ip).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        let hold_back = throttle::failed_log_in(&state.db, &state.config.limits, email.as_ref(), from).await?;
         tokio::time::sleep(hold_back).await;
         return Err(wrong_credentials());
     };
     if let Some(email) = &email {
         throttle::succeeded_log_in(&state.db, email).await?;
     }
+    if account.disabled {
+        tracing::info!(user_id = %account.user.id, "log-in to a disabled account refused");
+        return Err(AppError::account_disabled());
+    }
+    tracing::info!(user_id = %account.user.id, "logged in");
+    Ok(account.user)
+}
+
+#[server(prefix = "/_fn", endpoint = "accounts/log_in")]
+pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+    use super::{credentials::Password, session, throttle};
+    use crate::infra::state::app_state;
+
+    let password = Password::parse_attempt(password)?;
+    let user = authenticate(&app_state(), throttle::request_client_ip(), &email, password).await?;
     session::start(&session::request_session().await?, user.id).await?;
-    tracing::info!(user_id = %user.id, "logged in");
     leptos_axum::redirect("/echoes");
     Ok(())
 }

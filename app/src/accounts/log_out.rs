@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-#[server(endpoint = "accounts/log_out")]
+#[server(prefix = "/_fn", endpoint = "accounts/log_out")]
 pub async fn log_out() -> Result<(), AppError> {
     use super::session;
 

@@ -1,23 +1,32 @@
-//! "Me": the signed-in user, or `None`.
+//! "Me": the signed-in user (or `None`), and changing one's own profile.
 
 use leptos::prelude::*;
 
 use super::User;
 use crate::error::AppError;
 
-#[server(endpoint = "accounts/me")]
-pub async fn current_user() -> Result<Option<User>, AppError> {
-    use super::{session, users};
-    use crate::infra::state::app_state;
+#[server(prefix = "/_fn", endpoint = "accounts/me")]
+pub async fn me() -> Result<Option<User>, AppError> {
+    Ok(super::CurrentUser::optional().await?.map(|caller| caller.user))
+}
 
-    let session = session::request_session().await?;
-    let Some(user_id) = session::signed_in_user_id(&session).await? else {
-        return Ok(None);
-    };
-    let user = users::find_by_id(&app_state().db, user_id).await?;
-    if user.is_none() {
-        // The account is gone (deleted elsewhere): drop the stale session.
-        session::end(&session).await?;
+/// Changes the caller's display name.
+#[cfg(feature = "ssr")]
+pub async fn update_profile(
+    state: &crate::infra::state::AppState,
+    caller: &super::CurrentUser,
+    display_name: super::DisplayName,
+) -> Result<User, AppError> {
+    caller.require_write()?;
+    if !super::users::set_display_name(&state.db, caller.id(), &display_name).await? {
+        return Err(AppError::unauthenticated());
     }
-    Ok(user)
+    Ok(User { display_name: display_name.as_ref().to_owned(), ..caller.user.clone() })
+}
+
+#[server(prefix = "/_fn", endpoint = "accounts/profile")]
+pub async fn update_display_name(display_name: String) -> Result<User, AppError> {
+    let caller = super::CurrentUser::of_request().await?;
+    let display_name = super::DisplayName::parse(&display_name)?;
+    update_profile(&crate::infra::state::app_state(), &caller, display_name).await
 }

@@ -1,14 +1,21 @@
-//! Accounts: sign up, log in, log out and "who am I".
+//! Accounts: sign up, log in, log out, "me", the profile, and API tokens.
 //!
-//! Wire types and input parsing live here and are shared with the browser;
-//! hashing, queries and session handling are server-only (`ssr`).
+//! Each action's file holds its service function (server-only: the one
+//! place its rules live, called by pages, server functions and the JSON
+//! API alike) and the thin server function the pages call. Wire types and
+//! input parsing live here and are shared with the browser; hashing,
+//! queries, sessions and tokens are server-only (`ssr`).
 
 mod credentials;
 mod log_in;
 mod log_out;
 mod me;
+mod personal_tokens;
+mod role;
 mod sign_up;
 
+#[cfg(feature = "ssr")]
+pub mod current_user;
 #[cfg(feature = "ssr")]
 pub mod password_hash;
 #[cfg(feature = "ssr")]
@@ -16,21 +23,39 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 #[cfg(feature = "ssr")]
+pub mod tokens;
+#[cfg(feature = "ssr")]
 pub mod users;
 
 pub use credentials::{DisplayName, Email, Password};
 pub use log_in::{log_in, LogIn};
 pub use log_out::{log_out, LogOut};
-pub use me::{current_user, CurrentUser};
+pub use me::{me, update_display_name, Me, UpdateDisplayName};
+pub use personal_tokens::{
+    create_personal_token, list_personal_tokens, revoke_personal_token, CreatePersonalToken, ListPersonalTokens,
+    NewPersonalToken, PersonalToken, RevokePersonalToken, Scope, TokenName,
+};
+pub use role::Role;
 pub use sign_up::{sign_up, SignUp};
+
+#[cfg(feature = "ssr")]
+pub use current_user::CurrentUser;
+#[cfg(feature = "ssr")]
+pub use log_in::authenticate;
+#[cfg(feature = "ssr")]
+pub use me::update_profile;
+#[cfg(feature = "ssr")]
+pub use sign_up::register;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A user as pages and API clients see them (never the password hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
+    pub role: Role,
 }

@@ -92,9 +92,3 @@ pub async fn enforce_lifetime(
 pub async fn end(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(|e| AppError::unavailable("session store", e))
 }
-
-/// The signed-in user's id, or `401 unauthenticated`.
-pub async fn require_user_id() -> Result<Uuid, AppError> {
-    let session = request_session().await?;
-    signed_in_user_id(&session).await?.ok_or_else(AppError::unauthenticated)
-}

@@ -1,23 +1,37 @@
-//! Sign up: create the account, then sign the new user in.
+//! Sign up: create the account ([`register`], shared with the API), then —
+//! on the page — sign the new user in.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-#[server(endpoint = "accounts/sign_up")]
+/// Creates an account, within the sign-up limit for `from`.
+#[cfg(feature = "ssr")]
+pub async fn register(
+    state: &crate::infra::state::AppState,
+    from: crate::infra::client_ip::ClientIp,
+    email: super::Email,
+    display_name: super::DisplayName,
+    password: super::Password,
+) -> Result<super::User, AppError> {
+    use super::{throttle, users};
+    throttle::sign_up(&state.db, &state.config.limits, from).await?;
+    let hash = state.passwords.hash(password).await?;
+    let user = users::insert(&state.db, &email, &display_name, &hash).await?;
+    tracing::info!(user_id = %user.id, "signed up");
+    Ok(user)
+}
+
+#[server(prefix = "/_fn", endpoint = "accounts/sign_up")]
 pub async fn sign_up(email: String, password: String, display_name: String) -> Result<(), AppError> {
-    use super::{credentials::*, session, throttle, users};
+    use super::{credentials::*, session, throttle};
     use crate::infra::state::app_state;
 
     let email = Email::parse(&email)?;
     let display_name = DisplayName::parse(&display_name)?;
     let password = Password::parse_new(password)?;
-    let state = app_state();
-    throttle::sign_up(&state.db, &state.config.limits, throttle::request_client_ip()).await?;
-    let hash = state.passwords.hash(password).await?;
-    let user = users::insert(&state.db, &email, &display_name, &hash).await?;
+    let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password).await?;
     session::start(&session::request_session().await?, user.id).await?;
-    tracing::info!(user_id = %user.id, "signed up");
     leptos_axum::redirect("/echoes");
     Ok(())
 }

@@ -1,41 +1,79 @@
-//! User rows: the only place that reads or writes the `users` table.
+//! User rows: the only place that reads or writes the `users` table
+//! (the admin's batch delete aside, which lives with the admin actions).
 
 use uuid::Uuid;
 
 use super::password_hash::StoredHash;
-use super::{DisplayName, Email, User};
+use super::{DisplayName, Email, Role, User};
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::{now_millis, Db};
 use crate::on_db;
 
+pub(crate) const COLUMNS: &str = "id, email, display_name, role, disabled_at, created_at";
+
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: Uuid,
     email: String,
     display_name: String,
+    role: String,
+    disabled_at: Option<i64>,
+    created_at: i64,
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> User {
-        User { id: row.id, email: row.email, display_name: row.display_name }
+/// A user as the server knows them: what everyone sees, plus whether an
+/// admin disabled the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub user: User,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl UserRow {
+    pub(crate) fn into_account(self) -> Account {
+        Account {
+            user: User {
+                id: self.id,
+                email: self.email,
+                display_name: self.display_name,
+                // The column's CHECK allows nothing else.
+                role: Role::parse(&self.role).unwrap_or_default(),
+            },
+            disabled: self.disabled_at.is_some(),
+            created_at: self.created_at,
+        }
     }
 }
 
 pub async fn insert(db: &Db, email: &Email, display_name: &DisplayName, hash: &StoredHash) -> Result<User, AppError> {
+    insert_with_role(db, email, display_name, hash, Role::User).await
+}
+
+pub async fn insert_with_role(
+    db: &Db,
+    email: &Email,
+    display_name: &DisplayName,
+    hash: &StoredHash,
+    role: Role,
+) -> Result<User, AppError> {
     let id = Uuid::now_v7();
     let result = on_db!(db, pool => sqlx::query(
-        "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO users (id, email, display_name, password_hash, created_at, role) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(email.as_str())
     .bind(display_name.as_str())
     .bind(&hash.0)
     .bind(now_millis())
+    .bind(role.as_str())
     .execute(pool)
     .await
     .map(|_| ()));
     match result {
-        Ok(_) => Ok(User { id, email: email.as_str().to_owned(), display_name: display_name.as_str().to_owned() }),
+        Ok(_) => {
+            Ok(User { id, email: email.as_str().to_owned(), display_name: display_name.as_str().to_owned(), role })
+        }
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError::on_field(
             ErrorCode::EmailTaken,
             "email",
@@ -45,29 +83,37 @@ pub async fn insert(db: &Db, email: &Email, display_name: &DisplayName, hash: &S
     }
 }
 
-pub async fn find_by_id(db: &Db, id: Uuid) -> Result<Option<User>, AppError> {
-    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(
-        "SELECT id, email, display_name FROM users WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(row.map(User::from))
+pub async fn find_by_id(db: &Db, id: Uuid) -> Result<Option<Account>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)?;
+    Ok(row.map(UserRow::into_account))
 }
 
-/// The user and their password hash, for a log-in attempt.
-pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(User, StoredHash)>, AppError> {
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<Account>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    let row = on_db!(db, pool => sqlx::query_as::<_, UserRow>(&sql).bind(email.as_str()).fetch_optional(pool).await)?;
+    Ok(row.map(UserRow::into_account))
+}
+
+/// The account and its password hash, for a log-in attempt.
+pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(Account, StoredHash)>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         user: UserRow,
         password_hash: String,
     }
-    let row = on_db!(db, pool => sqlx::query_as::<_, Row>(
-        "SELECT id, email, display_name, password_hash FROM users WHERE email = $1",
-    )
-    .bind(email.as_str())
-    .fetch_optional(pool)
-    .await)?;
-    Ok(row.map(|r| (User::from(r.user), StoredHash(r.password_hash))))
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1");
+    let row = on_db!(db, pool => sqlx::query_as::<_, Row>(&sql).bind(email.as_str()).fetch_optional(pool).await)?;
+    Ok(row.map(|r| (r.user.into_account(), StoredHash(r.password_hash))))
+}
+
+pub async fn set_display_name(db: &Db, id: Uuid, display_name: &DisplayName) -> Result<bool, AppError> {
+    let updated = on_db!(db, pool => sqlx::query("UPDATE users SET display_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(display_name.as_str())
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(updated == 1)
 }

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{File, FormData, HtmlFormElement};
 
 use super::xhr::{self, Body};
-use crate::echoes::{complete_upload, init_upload, Echo};
+use crate::echoes::{complete_upload, init_upload, Echo, EchoMetadataDraft};
 use crate::error::{AppError, ErrorCode};
 
 /// Sends the form and returns the new echo. `progress(fraction)` follows the
@@ -56,19 +56,11 @@ async fn send_direct(data: &FormData, on_progress: impl Fn(f64, f64) + 'static) 
             response.status
         )));
     }
-    let field = |name: &str| data.get(name).as_string().filter(|v| !v.trim().is_empty());
-    complete_upload(
-        upload.upload_id.to_string(),
-        field("emotion").unwrap_or_default(),
-        field("title"),
-        field("tags"),
-        field("note"),
-        field("captured_at"),
-        field("latitude"),
-        field("longitude"),
-        field("location_precise"),
-    )
-    .await
+    let fields = EchoMetadataDraft::FIELDS
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), data.get(name).as_string().filter(|v| !v.trim().is_empty())?)))
+        .collect();
+    complete_upload(upload.upload_id.to_string(), fields).await
 }
 
 /// The file's type as the browser reports it, or from its extension when

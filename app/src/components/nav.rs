@@ -23,7 +23,8 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/echoes">"My echoes"</A>
                                 <A href="/record">"Record"</A>
                                 <A href="/upload">"Upload"</A>
-                                <span class="who" data-testid="signed-in-as">{user.display_name}</span>
+                                {(user.role == crate::accounts::Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> })}
+                                <A href="/account" attr:class="who" attr:data-testid="signed-in-as">{user.display_name}</A>
                                 <ActionForm action=log_out attr:class="inline-form">
                                     <button type="submit" class="link-button">"Log out"</button>
                                 </ActionForm>

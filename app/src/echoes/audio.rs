@@ -10,23 +10,52 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use tower_sessions::Session;
 
 use super::{parse_echo_id, rows};
-use crate::accounts::session::signed_in_user_id;
+use crate::accounts::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::state::AppState;
 use crate::infra::storage::ByteRange;
 
+/// `GET /echoes/{id}/audio`, for the pages' players.
 pub async fn serve_audio(
     State(state): State<AppState>,
-    session: Session,
+    caller: Option<CurrentUser>,
     Path(id): Path<String>,
     headers: HeaderMap,
+) -> Response {
+    let Some(caller) = caller else {
+        return AppError::unauthenticated().into_response();
+    };
+    match parse_echo_id(&id) {
+        Ok(id) => stream(&state, &caller, id, &headers, IntoResponse::into_response).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+/// The caller's echo `id`, whole or the range `headers` ask for; errors
+/// rendered by `render` (the pages' and the API's shapes differ).
+pub async fn stream(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: uuid::Uuid,
+    headers: &HeaderMap,
+    render: impl Fn(AppError) -> Response,
+) -> Response {
+    match respond(state, caller, id, headers, &render).await {
+        Ok(response) => response,
+        Err(err) => render(err),
+    }
+}
+
+async fn respond(
+    state: &AppState,
+    caller: &CurrentUser,
+    id: uuid::Uuid,
+    headers: &HeaderMap,
+    render: &impl Fn(AppError) -> Response,
 ) -> Result<Response, AppError> {
-    let user_id = signed_in_user_id(&session).await?.ok_or_else(AppError::unauthenticated)?;
-    let id = parse_echo_id(&id)?;
-    let row = rows::find_owned(&state.db, user_id, id).await?.ok_or_else(|| AppError::not_found("echo"))?;
+    let row = rows::find_owned(&state.db, caller.id(), id).await?.ok_or_else(|| AppError::not_found("echo"))?;
     let key = row.storage_key()?;
     let size = row.size_bytes();
     let extension = key.as_str().rsplit('.').next().unwrap_or("audio");
@@ -48,11 +77,10 @@ pub async fn serve_audio(
         Some(value) => match requested_range(value, size) {
             Ok(range) => range,
             Err(()) => {
-                let mut response = AppError::new(
+                let mut response = render(AppError::new(
                     ErrorCode::RangeNotSatisfiable,
                     format!("The requested range is outside the audio ({size} bytes)."),
-                )
-                .into_response();
+                ));
                 response.headers_mut().insert(header::CONTENT_RANGE, header_value(&format!("bytes */{size}")));
                 return Ok(response);
             }

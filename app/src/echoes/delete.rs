@@ -1,20 +1,20 @@
 //! Deleting an echo removes its stored audio and its row — both or neither.
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use uuid::Uuid;
 
 use crate::error::AppError;
 
-#[server(endpoint = "echoes/delete")]
-pub async fn delete_echo(id: String) -> Result<(), AppError> {
-    use super::{parse_echo_id, rows};
-    use crate::accounts::session::require_user_id;
-    use crate::infra::state::app_state;
-
-    let user_id = require_user_id().await?;
-    let id = parse_echo_id(&id)?;
-    let state = app_state();
+#[cfg(feature = "ssr")]
+pub async fn delete(
+    state: &crate::infra::state::AppState,
+    caller: &crate::accounts::CurrentUser,
+    id: Uuid,
+) -> Result<(), AppError> {
+    caller.require_write()?;
     let storage = state.storage.clone();
-    let deleted = rows::delete_owned(&state.db, user_id, id, |key| async move {
+    let deleted = super::rows::delete_owned(&state.db, caller.id(), id, |key| async move {
         storage.delete(&key).await.map_err(|e| AppError::unavailable("delete object", e))
     })
     .await?;
@@ -22,6 +22,13 @@ pub async fn delete_echo(id: String) -> Result<(), AppError> {
         return Err(AppError::not_found("echo"));
     }
     tracing::info!(echo_id = %id, "echo deleted");
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "echoes/delete")]
+pub async fn delete_echo(id: String) -> Result<(), AppError> {
+    let caller = crate::accounts::CurrentUser::of_request().await?;
+    delete(&crate::infra::state::app_state(), &caller, super::parse_echo_id(&id)?).await?;
     leptos_axum::redirect("/echoes");
     Ok(())
 }

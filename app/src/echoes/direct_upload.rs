@@ -1,10 +1,12 @@
-//! Direct uploads to S3: the browser PUTs the file straight to the bucket.
+//! Direct uploads to S3: the browser (or an API client) PUTs the file
+//! straight to the bucket. [`start`] and [`complete`] are the service
+//! functions; the page's server functions and the API call them.
 //!
-//! 1. `init_upload` checks the declared size (≤ the cap) and type (accepted
+//! 1. `start` checks the declared size (≤ the cap) and type (accepted
 //!    audio), records a pending upload and returns a presigned PUT that signs
 //!    that exact Content-Length and Content-Type — S3 refuses anything else.
 //! 2. The browser PUTs the file (with a real progress bar).
-//! 3. `complete_upload` claims the upload, copies `incoming/…` to the echo's
+//! 3. `complete` claims the upload, copies `incoming/…` to the echo's
 //!    own key (which no URL can write), and checks that copy: size, first
 //!    bytes (the real format), then a full decode in the sandbox. Only then
 //!    is the echo created. On a mismatch everything is deleted and the error
@@ -21,7 +23,7 @@ use crate::error::AppError;
 /// What the browser needs to send the file itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectUpload {
-    /// Pass back to `complete_upload`; it becomes the echo's id.
+    /// Pass back to complete the upload; it becomes the echo's id.
     pub upload_id: Uuid,
     pub method: String,
     pub url: String,
@@ -41,12 +43,12 @@ pub struct UploadOptions {
     pub max_recording_secs: u64,
 }
 
-#[server(endpoint = "echoes/upload_settings")]
+#[server(prefix = "/_fn", endpoint = "echoes/upload_settings")]
 pub async fn upload_settings() -> Result<UploadOptions, AppError> {
-    use crate::accounts::session::require_user_id;
+    use crate::accounts::CurrentUser;
     use crate::infra::state::app_state;
 
-    require_user_id().await?;
+    CurrentUser::of_request().await?;
     let state = app_state();
     Ok(UploadOptions {
         max_bytes: state.config.max_audio_file_size,
@@ -55,16 +57,53 @@ pub async fn upload_settings() -> Result<UploadOptions, AppError> {
     })
 }
 
-#[server(endpoint = "echoes/init_upload")]
+#[server(prefix = "/_fn", endpoint = "echoes/init_upload")]
 pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload, AppError> {
+    use crate::accounts::CurrentUser;
+
+    let caller = CurrentUser::of_request().await?;
+    start(&crate::infra::state::app_state(), &caller, size, &content_type)
+        .await?
+        .ok_or_else(|| AppError::bad_request("Direct uploads need S3 storage; send the file to POST /echoes instead."))
+}
+
+/// `fields` are the new echo's metadata by name (`emotion`, `title`,
+/// `tags`, …: [`EchoMetadataDraft::FIELDS`](super::EchoMetadataDraft::FIELDS)).
+#[server(prefix = "/_fn", endpoint = "echoes/complete_upload", input = leptos::server_fn::codec::Json)]
+pub async fn complete_upload(
+    upload_id: String,
+    fields: std::collections::BTreeMap<String, String>,
+) -> Result<Echo, AppError> {
+    use super::{parse_echo_id, EchoMetadataDraft};
+    use crate::accounts::CurrentUser;
+    use crate::infra::db::now_millis;
+
+    let caller = CurrentUser::of_request().await?;
+    let id = parse_echo_id(&upload_id)?;
+    let now = now_millis();
+    let mut draft = EchoMetadataDraft::default();
+    for (name, value) in &fields {
+        if !draft.set(name, value, now)? {
+            return Err(AppError::bad_request(format!("Unknown field {name:?}.")));
+        }
+    }
+    complete(&crate::infra::state::app_state(), &caller, id, draft.finish(now)?).await
+}
+
+/// Checks what the client declares and hands out a presigned PUT for it;
+/// `None` when audio is kept on local disk (send it through the server).
+#[cfg(feature = "ssr")]
+pub async fn start(
+    state: &crate::infra::state::AppState,
+    caller: &crate::accounts::CurrentUser,
+    size: u64,
+    content_type: &str,
+) -> Result<Option<DirectUpload>, AppError> {
     use super::format::AudioFamily;
     use super::pending;
-    use crate::accounts::session::require_user_id;
-    use crate::infra::state::app_state;
     use crate::infra::storage::ObjectKey;
 
-    let user_id = require_user_id().await?;
-    let state = app_state();
+    caller.require_write()?;
     let cap = state.config.max_audio_file_size;
     if size == 0 {
         return Err(AppError::invalid("audio", "The file is empty."));
@@ -72,10 +111,13 @@ pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload
     if size > cap {
         return Err(super::upload::too_large(cap));
     }
-    let family = AudioFamily::from_declared(&content_type).ok_or_else(super::upload::not_audio)?;
+    let family = AudioFamily::from_declared(content_type).ok_or_else(super::upload::not_audio)?;
+    let Some(expires_in_secs) = state.config.s3.as_ref().map(|s| s.presign_expiry_secs) else {
+        return Ok(None);
+    };
     let max_pending = state.config.max_pending_uploads_per_user;
     let live_since = crate::infra::db::now_millis() - state.config.pending_upload_ttl_secs as i64 * 1000;
-    if pending::count_waiting(&state.db, user_id, live_since).await? >= max_pending as i64 {
+    if pending::count_waiting(&state.db, caller.id(), live_since).await? >= max_pending as i64 {
         return Err(AppError::new(
             crate::error::ErrorCode::TooManyRequests,
             format!("You have {max_pending} uploads in progress. Finish or cancel one before starting another."),
@@ -83,63 +125,45 @@ pub async fn init_upload(size: u64, content_type: String) -> Result<DirectUpload
         .retry_after(60));
     }
     let id = Uuid::now_v7();
-    let key = ObjectKey::incoming(user_id, id, family.extension());
-    let presigned = state
+    let key = ObjectKey::incoming(caller.id(), id, family.extension());
+    let Some(presigned) = state
         .storage
-        .presign_put(&key, size, &content_type)
+        .presign_put(&key, size, content_type)
         .await
         .map_err(|e| AppError::unavailable("presign upload", e))?
-        .ok_or_else(|| {
-            AppError::bad_request("Direct uploads need S3 storage; send the file to POST /echoes instead.")
-        })?;
-    pending::insert(&state.db, id, user_id, &key, size, &content_type).await?;
-    let expires_in_secs = state.config.s3.as_ref().map(|s| s.presign_expiry_secs).unwrap_or_default();
-    Ok(DirectUpload {
+    else {
+        return Ok(None);
+    };
+    pending::insert(&state.db, id, caller.id(), &key, size, content_type).await?;
+    Ok(Some(DirectUpload {
         upload_id: id,
         method: presigned.method,
         url: presigned.url,
         headers: presigned.headers,
         expires_in_secs,
-    })
+    }))
 }
 
-#[server(endpoint = "echoes/complete_upload")]
-pub async fn complete_upload(
-    upload_id: String,
-    emotion: String,
-    title: Option<String>,
-    tags: Option<String>,
-    note: Option<String>,
-    captured_at: Option<String>,
-    latitude: Option<String>,
-    longitude: Option<String>,
-    location_precise: Option<String>,
+/// Turns a direct upload whose file has arrived into an echo (see the
+/// module's steps); completing twice answers with the same echo.
+#[cfg(feature = "ssr")]
+pub async fn complete(
+    state: &crate::infra::state::AppState,
+    caller: &crate::accounts::CurrentUser,
+    id: Uuid,
+    metadata: super::EchoMetadata,
 ) -> Result<Echo, AppError> {
+    use super::create::{self, StoredAudio};
     use super::format::{AudioFamily, AudioFormat, SNIFF_LEN};
-    use super::metadata::{is_ticked, EchoMetadata, Location};
-    use super::rows::{self, NewEcho};
-    use super::{parse_echo_id, pending};
-    use crate::accounts::session::require_user_id;
+    use super::{pending, rows};
     use crate::error::ErrorCode;
     use crate::infra::db::now_millis;
-    use crate::infra::state::app_state;
     use crate::infra::storage::{ByteRange, DeleteUnlessKept, StorageError};
     use futures::TryStreamExt;
 
-    let user_id = require_user_id().await?;
-    let id = parse_echo_id(&upload_id)?;
+    caller.require_write()?;
+    let user_id = caller.id();
     let now = now_millis();
-    let location = Location::parse(latitude.as_deref(), longitude.as_deref(), is_ticked(location_precise.as_deref()))?;
-    let metadata = EchoMetadata::from_fields(
-        &emotion,
-        title.as_deref(),
-        tags.as_deref(),
-        note.as_deref(),
-        captured_at.as_deref(),
-        location,
-        now,
-    )?;
-    let state = app_state();
     let expired = |p: &pending::PendingUpload| now - p.created_at > state.config.pending_upload_ttl_secs as i64 * 1000;
     let Some(pending) = pending::find_owned(&state.db, user_id, id).await?.filter(|p| !expired(p)) else {
         return Err(AppError::new(ErrorCode::NotFound, "No such upload, or it expired. Start the upload again."));
@@ -218,8 +242,9 @@ pub async fn complete_upload(
             return refuse(super::upload::not_audio()).await;
         }
     };
-    let probe = match super::probe::probe_stored(&state.prober, &state.storage, &key, format.extension()).await {
-        Ok(probe) => probe,
+    let audio = StoredAudio { key: &key, format, size: object.size };
+    let echo = match create::create(state, caller, id, audio, &metadata).await {
+        Ok(echo) => echo,
         Err(err) if err.code == ErrorCode::Validation => {
             cleanup.delete_now().await;
             return refuse(err).await;
@@ -232,16 +257,6 @@ pub async fn complete_upload(
             return Err(err);
         }
     };
-    let new = NewEcho {
-        id,
-        user_id,
-        metadata: &metadata,
-        content_type: format.content_type(),
-        size_bytes: object.size,
-        key: &key,
-        probe: Some(probe),
-    };
-    let echo = rows::insert(&state.db, new).await?;
     cleanup.keep();
     pending::mark_completed(&state.db, id).await?;
     tracing::info!(echo_id = %id, size = object.size, "direct upload completed");

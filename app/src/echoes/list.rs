@@ -1,55 +1,74 @@
-//! My echoes, newest first, optionally of one emotion, a page at a time.
-//! Keyset pagination: the cursor is the last echo's (captured_at, id), so
-//! pages stay stable while new echoes arrive.
+//! My echoes, newest first, optionally of one emotion or one tag, a page
+//! at a time. Keyset pagination: the cursor is the last echo's
+//! (captured_at, id), so pages stay stable while new echoes arrive.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+pub use crate::paging::{Cursor as EchoCursor, PageSize};
 
 use super::EchoPage;
+use crate::emotion::Emotion;
 use crate::error::AppError;
 
-pub const PAGE_SIZE: i64 = 20;
-
-/// Position in the list: everything strictly older than this echo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EchoCursor {
-    pub captured_at: i64,
-    pub id: Uuid,
+/// Which echoes to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EchoFilter {
+    pub emotion: Option<Emotion>,
+    /// One tag, cleaned like the tags people type.
+    pub tag: Option<String>,
 }
 
-impl EchoCursor {
-    pub fn encode(&self) -> String {
-        format!("{}_{}", self.captured_at, self.id.simple())
-    }
-
-    pub fn parse(input: &str) -> Result<EchoCursor, AppError> {
-        let bad = || AppError::bad_request("That page link is not valid. Start again from the first page.");
-        if input.len() > 64 {
-            return Err(bad());
+impl EchoFilter {
+    /// From a query's or form's text; blank values filter nothing.
+    pub fn parse(emotion: Option<&str>, tag: Option<&str>) -> Result<EchoFilter, AppError> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
         }
-        let (time, id) = input.split_once('_').ok_or_else(bad)?;
-        Ok(EchoCursor { captured_at: time.parse().map_err(|_| bad())?, id: Uuid::parse_str(id).map_err(|_| bad())? })
+        let emotion = given(emotion).map(Emotion::parse).transpose()?;
+        let tag = match given(tag) {
+            None => None,
+            Some(tag) => {
+                let tags = super::Tags::parse(tag).map_err(|_| AppError::invalid("tag", "That is not a valid tag."))?;
+                match tags.as_ref() {
+                    [] => None,
+                    [one] => Some(one.clone()),
+                    _ => return Err(AppError::invalid("tag", "Filter by one tag at a time.")),
+                }
+            }
+        };
+        Ok(EchoFilter { emotion, tag })
     }
 }
 
-#[server(endpoint = "echoes/list")]
-pub async fn list_echoes(emotion: Option<String>, before: Option<String>) -> Result<EchoPage, AppError> {
+/// One page of the caller's echoes matching `filter`, older than `before`.
+#[cfg(feature = "ssr")]
+pub async fn list(
+    state: &crate::infra::state::AppState,
+    caller: &crate::accounts::CurrentUser,
+    filter: &EchoFilter,
+    before: Option<EchoCursor>,
+    size: PageSize,
+) -> Result<EchoPage, AppError> {
     use super::rows;
-    use crate::accounts::session::require_user_id;
-    use crate::emotion::Emotion;
-    use crate::infra::state::app_state;
-
-    let user_id = require_user_id().await?;
-    let emotion = emotion.filter(|e| !e.trim().is_empty()).map(|e| Emotion::parse(&e)).transpose()?;
-    let before = before.filter(|b| !b.is_empty()).map(|b| EchoCursor::parse(&b)).transpose()?;
-    let mut rows = rows::list_page(&app_state().db, user_id, emotion, before, PAGE_SIZE + 1).await?;
-    let has_more = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let mut rows = rows::list_page(&state.db, caller.id(), filter, before, size.get() + 1).await?;
+    let has_more = rows.len() as i64 > size.get();
+    rows.truncate(size.get() as usize);
     let echoes = rows.into_iter().map(rows::EchoRow::into_echo).collect::<Result<Vec<_>, _>>()?;
     let next_cursor =
-        has_more.then(|| echoes.last().map(|e| EchoCursor { captured_at: e.captured_at, id: e.id }.encode())).flatten();
+        has_more.then(|| echoes.last().map(|e| EchoCursor { at: e.captured_at, id: e.id }.encode())).flatten();
     Ok(EchoPage { echoes, next_cursor })
+}
+
+#[server(prefix = "/_fn", endpoint = "echoes/list")]
+pub async fn list_echoes(
+    emotion: Option<String>,
+    before: Option<String>,
+    tag: Option<String>,
+) -> Result<EchoPage, AppError> {
+    let caller = crate::accounts::CurrentUser::of_request().await?;
+    let filter = EchoFilter::parse(emotion.as_deref(), tag.as_deref())?;
+    let before = EchoCursor::parse_optional(before.as_deref())?;
+    list(&crate::infra::state::app_state(), &caller, &filter, before, PageSize::DEFAULT).await
 }
 
 #[cfg(test)]
@@ -57,11 +76,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cursor_round_trips_and_garbage_is_a_bad_request() {
-        let cursor = EchoCursor { captured_at: 1_700_000_000_123, id: Uuid::now_v7() };
-        assert_eq!(EchoCursor::parse(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "x_y", "12", "12_notauuid"] {
-            assert!(EchoCursor::parse(bad).is_err(), "{bad}");
-        }
+    fn a_filter_takes_one_clean_tag_and_a_page_size_is_bounded() {
+        let filter = EchoFilter::parse(Some(" calm "), Some(" #Rain ")).unwrap();
+        assert_eq!((filter.emotion, filter.tag.as_deref()), (Some(Emotion::Calm), Some("rain")));
+        assert_eq!(EchoFilter::parse(None, Some("a,b")).unwrap_err().field.as_deref(), Some("tag"));
+        assert_eq!(EchoFilter::parse(Some(""), Some("")).unwrap(), EchoFilter::default());
+        assert_eq!(PageSize::parse(None).unwrap().get(), 20);
+        assert!(PageSize::parse(Some(0)).is_err() && PageSize::parse(Some(101)).is_err());
     }
 }

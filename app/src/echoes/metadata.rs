@@ -7,8 +7,8 @@ use crate::emotion::Emotion;
 use crate::error::AppError;
 
 /// An optional title: trimmed, at most 120 characters; blank means none.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Title(pub Option<String>);
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Title(Option<String>);
 
 impl Title {
     pub const MAX_CHARS: usize = 120;
@@ -16,17 +16,25 @@ impl Title {
     pub fn parse(input: &str) -> Result<Title, AppError> {
         optional_text(input, "title", Self::MAX_CHARS).map(Title)
     }
+
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
 }
 
 /// An optional note or transcript: at most 5000 characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Note(pub Option<String>);
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Note(Option<String>);
 
 impl Note {
     pub const MAX_CHARS: usize = 5000;
 
     pub fn parse(input: &str) -> Result<Note, AppError> {
         optional_text(input, "note", Self::MAX_CHARS).map(Note)
+    }
+
+    pub fn as_deref(&self) -> Option<&str> {
+        self.0.as_deref()
     }
 }
 
@@ -56,7 +64,7 @@ fn optional_text(input: &str, field: &str, max: usize) -> Result<Option<String>,
 /// Tags from comma-separated input: trimmed, lower-cased, de-duplicated,
 /// at most 20 tags of at most 40 characters each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tags(pub Vec<String>);
+pub struct Tags(Vec<String>);
 
 impl Tags {
     pub const MAX_TAGS: usize = 20;
@@ -67,12 +75,30 @@ impl Tags {
 
     /// Linear in the input, which is bounded before anything else happens.
     pub fn parse(input: &str) -> Result<Tags, AppError> {
-        let too_many = || AppError::invalid("tags", format!("Use at most {} tags.", Self::MAX_TAGS));
         if input.len() > Self::MAX_INPUT_BYTES {
-            return Err(too_many());
+            return Err(Self::too_many());
         }
+        Self::from_items(input.split(','))
+    }
+
+    /// Tags given one by one (a JSON array), under the same rules.
+    pub fn from_list(items: &[String]) -> Result<Tags, AppError> {
+        // Duplicates are allowed in, so bound the input by its size.
+        let bytes: usize = items.iter().map(|t| t.len() + 1).sum();
+        if items.len() > Self::MAX_TAGS * 8 || bytes > Self::MAX_INPUT_BYTES {
+            return Err(Self::too_many());
+        }
+        Self::from_items(items.iter().map(String::as_str))
+    }
+
+    fn too_many() -> AppError {
+        AppError::invalid("tags", format!("Use at most {} tags.", Self::MAX_TAGS))
+    }
+
+    fn from_items<'a>(items: impl Iterator<Item = &'a str>) -> Result<Tags, AppError> {
+        let too_many = Self::too_many;
         let mut tags: Vec<String> = Vec::new();
-        for raw in input.split(',') {
+        for raw in items {
             let tag = raw.trim().trim_start_matches('#').trim().to_lowercase();
             // At most MAX_TAGS are kept, so this check is bounded too.
             if tag.is_empty() || tags.contains(&tag) {
@@ -93,6 +119,12 @@ impl Tags {
             tags.push(tag);
         }
         Ok(Tags(tags))
+    }
+}
+
+impl AsRef<[String]> for Tags {
+    fn as_ref(&self) -> &[String] {
+        &self.0
     }
 }
 
@@ -133,6 +165,7 @@ pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
 /// Where an echo was recorded. Private by default: only when the person
 /// adds it, and rounded to about 1 km unless they ask for the exact spot.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Location {
     pub latitude: f64,
     pub longitude: f64,
@@ -189,28 +222,88 @@ pub struct EchoMetadata {
     pub location: Option<Location>,
 }
 
-impl EchoMetadata {
-    /// Parses every field at once (the direct-upload "complete" call).
-    pub fn from_fields(
-        emotion: &str,
-        title: Option<&str>,
-        tags: Option<&str>,
-        note: Option<&str>,
-        captured_at: Option<&str>,
-        location: Option<Location>,
-        now: i64,
-    ) -> Result<EchoMetadata, AppError> {
-        if emotion.trim().is_empty() {
-            return Err(AppError::invalid("emotion", "Choose the emotion this echo carries."));
+/// An echo's metadata as it arrives, one named field at a time (a
+/// multipart form, a server function's arguments, a JSON body). Each
+/// field is checked as it is set, so a bad one fails before a large file
+/// that follows it is read; [`EchoMetadataDraft::finish`] checks the rest.
+/// The one place where the fields of a new echo are put together.
+#[derive(Debug, Default)]
+pub struct EchoMetadataDraft {
+    emotion: Option<Emotion>,
+    title: Title,
+    note: Note,
+    tags: Tags,
+    captured_at: Option<i64>,
+    latitude: Option<String>,
+    longitude: Option<String>,
+    precise: bool,
+}
+
+impl EchoMetadataDraft {
+    /// The fields a new echo takes, by their form and API names.
+    pub const FIELDS: [&'static str; 8] =
+        ["emotion", "title", "note", "tags", "captured_at", "latitude", "longitude", "location_precise"];
+
+    /// Sets one field from its text; `Ok(false)` for a name that is not one
+    /// of [`Self::FIELDS`].
+    pub fn set(&mut self, name: &str, value: &str, now: i64) -> Result<bool, AppError> {
+        match name {
+            "emotion" if value.trim().is_empty() => return Err(no_emotion()),
+            "emotion" => self.emotion = Some(Emotion::parse(value)?),
+            "title" => self.title = Title::parse(value)?,
+            "note" => self.note = Note::parse(value)?,
+            "tags" => self.tags = Tags::parse(value)?,
+            "captured_at" => self.captured_at = Some(parse_captured_at(value, now)?),
+            "latitude" | "longitude" if value.len() > 64 => {
+                return Err(AppError::invalid("location", "That is not a latitude or longitude."))
+            }
+            "latitude" => self.latitude = Some(value.to_owned()),
+            "longitude" => self.longitude = Some(value.to_owned()),
+            "location_precise" => self.precise = is_ticked(Some(value)),
+            _ => return Ok(false),
         }
+        Ok(true)
+    }
+
+    /// Sets the tags from a list (a JSON array).
+    pub fn set_tag_list(&mut self, tags: &[String]) -> Result<(), AppError> {
+        self.tags = Tags::from_list(tags)?;
+        Ok(())
+    }
+
+    /// The whole metadata: an emotion is required, a location needs both
+    /// coordinates, and the moment defaults to `now`.
+    pub fn finish(self, now: i64) -> Result<EchoMetadata, AppError> {
+        let emotion = self.emotion.ok_or_else(no_emotion)?;
+        let location = Location::parse(self.latitude.as_deref(), self.longitude.as_deref(), self.precise)?;
         Ok(EchoMetadata {
-            emotion: Emotion::parse(emotion)?,
-            title: Title::parse(title.unwrap_or_default())?,
-            note: Note::parse(note.unwrap_or_default())?,
-            tags: Tags::parse(tags.unwrap_or_default())?,
-            captured_at: parse_captured_at(captured_at.unwrap_or_default(), now)?,
+            emotion,
+            title: self.title,
+            note: self.note,
+            tags: self.tags,
+            captured_at: self.captured_at.unwrap_or(now),
             location,
         })
+    }
+}
+
+fn no_emotion() -> AppError {
+    AppError::invalid("emotion", "Choose the emotion this echo carries.")
+}
+
+/// What a person changes about an echo they have: each field left `None`
+/// stays as it is (a `Some` blank title or note removes it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EchoChanges {
+    pub emotion: Option<Emotion>,
+    pub title: Option<Title>,
+    pub note: Option<Note>,
+    pub tags: Option<Tags>,
+}
+
+impl EchoChanges {
+    pub fn is_empty(&self) -> bool {
+        self.emotion.is_none() && self.title.is_none() && self.note.is_none() && self.tags.is_none()
     }
 }
 
@@ -220,9 +313,9 @@ mod tests {
 
     #[test]
     fn blank_titles_and_notes_are_none() {
-        assert_eq!(Title::parse("   ").unwrap(), Title(None));
-        assert_eq!(Note::parse("").unwrap(), Note(None));
-        assert_eq!(Title::parse(" Rain ").unwrap(), Title(Some("Rain".into())));
+        assert_eq!(Title::parse("   ").unwrap().as_deref(), None);
+        assert_eq!(Note::parse("").unwrap().as_deref(), None);
+        assert_eq!(Title::parse(" Rain ").unwrap().as_deref(), Some("Rain"));
     }
 
     #[test]
@@ -233,9 +326,12 @@ mod tests {
 
     #[test]
     fn tags_are_cleaned_and_deduplicated() {
-        assert_eq!(Tags::parse(" Rain, #sea ,rain,, ").unwrap(), Tags(vec!["rain".into(), "sea".into()]));
+        assert_eq!(Tags::parse(" Rain, #sea ,rain,, ").unwrap().as_ref(), ["rain", "sea"]);
         assert!(Tags::parse(&(0..21).map(|i| i.to_string()).collect::<Vec<_>>().join(",")).is_err());
-        assert_eq!(Tags::parse(&"same,".repeat(300)).unwrap(), Tags(vec!["same".into()]));
+        assert_eq!(Tags::parse(&"same,".repeat(300)).unwrap().as_ref(), ["same"]);
+        let listed = vec!["Sea, shore".to_owned(), "#Rain".to_owned(), "rain".to_owned()];
+        assert_eq!(Tags::from_list(&listed).unwrap().as_ref(), ["sea, shore", "rain"]);
+        assert!(Tags::from_list(&vec!["x".to_owned(); 100_000]).is_err());
     }
 
     #[test]
@@ -278,6 +374,27 @@ mod tests {
         {
             assert_eq!(Location::parse(lat, lng, false).unwrap_err().field.as_deref(), Some("location"));
         }
+    }
+
+    #[test]
+    fn a_draft_checks_each_field_as_it_arrives_and_needs_an_emotion() {
+        let now = 1_800_000_000_000;
+        let mut draft = EchoMetadataDraft::default();
+        assert!(draft.set("title", " Rain ", now).unwrap());
+        assert!(!draft.set("colour", "blue", now).unwrap());
+        assert_eq!(draft.set("tags", &"t,".repeat(5000), now).unwrap_err().field.as_deref(), Some("tags"));
+        assert_eq!(draft.set("emotion", " ", now).unwrap_err().field.as_deref(), Some("emotion"));
+        let mut incomplete = EchoMetadataDraft::default();
+        incomplete.set("latitude", "52.5", now).unwrap();
+        incomplete.set("emotion", "calm", now).unwrap();
+        assert_eq!(incomplete.finish(now).unwrap_err().field.as_deref(), Some("location"));
+        assert_eq!(EchoMetadataDraft::default().finish(now).unwrap_err().field.as_deref(), Some("emotion"));
+        draft.set("emotion", "Calm", now).unwrap();
+        let metadata = draft.finish(now).unwrap();
+        assert_eq!(
+            (metadata.emotion, metadata.title.as_deref(), metadata.captured_at),
+            (Emotion::Calm, Some("Rain"), now)
+        );
     }
 
     #[test]

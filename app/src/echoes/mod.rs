@@ -1,8 +1,13 @@
 //! Echoes: an audio object plus what it means to its owner.
 //!
-//! One file per action: `upload` (multipart, streamed to storage), `list`,
-//! `get`, `random`, `delete`, and `audio` (byte ranges for the player).
-//! Wire types and metadata parsing are shared with the browser.
+//! One file per action. Each holds the action's service function
+//! (server-only: the one place its rules live; pages, server functions and
+//! the JSON API all call it) and the thin server function the pages use:
+//! `create` (the one place an echo comes to be), `upload` (a multipart
+//! form streamed to storage, then `create`), `direct_upload` (S3: presigned
+//! PUT, then `create`), `list`, `get`, `random`, `update`, `delete`, and
+//! `audio` (byte ranges for the player). Wire types and metadata parsing
+//! are shared with the browser.
 
 mod delete;
 mod direct_upload;
@@ -10,9 +15,12 @@ mod get;
 mod list;
 mod metadata;
 mod random;
+mod update;
 
 #[cfg(feature = "ssr")]
 pub mod audio;
+#[cfg(feature = "ssr")]
+pub mod create;
 #[cfg(feature = "ssr")]
 pub mod format;
 #[cfg(feature = "ssr")]
@@ -30,9 +38,25 @@ pub use direct_upload::{
     UploadSettings,
 };
 pub use get::{get_echo, GetEcho};
-pub use list::{list_echoes, EchoCursor, ListEchoes, PAGE_SIZE};
-pub use metadata::{is_ticked, parse_captured_at, parse_echo_id, EchoMetadata, Location, Note, Tags, Title};
+pub use list::{list_echoes, EchoCursor, EchoFilter, ListEchoes, PageSize};
+pub use metadata::{
+    is_ticked, parse_captured_at, parse_echo_id, EchoChanges, EchoMetadata, EchoMetadataDraft, Location, Note, Tags,
+    Title,
+};
 pub use random::{random_echo, RandomEcho};
+pub use update::{update_echo, UpdateEcho};
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    //! Every echo action, by name, for callers outside the pages (the API).
+    pub use super::create::{create, StoredAudio};
+    pub use super::delete::delete;
+    pub use super::direct_upload::{complete as complete_direct_upload, start as start_direct_upload};
+    pub use super::get::find;
+    pub use super::list::list;
+    pub use super::random::pick;
+    pub use super::update::update;
+}
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -49,6 +73,7 @@ pub fn not_audio_message() -> String {
 
 /// An echo as pages and API clients see it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Echo {
     pub id: Uuid,
     pub emotion: Emotion,
@@ -57,7 +82,9 @@ pub struct Echo {
     pub tags: Vec<String>,
     /// When the moment happened (Unix milliseconds).
     pub captured_at: i64,
+    /// When the echo was saved (Unix milliseconds).
     pub created_at: i64,
+    /// The real type, recognised from the file's first bytes.
     pub content_type: String,
     pub size_bytes: i64,
     /// The real length, from decoding the audio on the server.
@@ -89,8 +116,10 @@ impl Echo {
 
 /// One page of "my echoes", newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EchoPage {
     pub echoes: Vec<Echo>,
-    /// Pass as `before` to get the next (older) page.
+    /// Pass as `cursor` (pages: `before`) to get the next, older page;
+    /// `null` on the last page.
     pub next_cursor: Option<String>,
 }

@@ -1,11 +1,12 @@
-//! Echo rows: the only place that reads or writes the `echoes` table.
-//! Every query is scoped to the owner, so another user's echo is simply
-//! "not found".
+//! Echo rows: the only place that reads or writes the `echoes` and
+//! `echo_tags` tables (an account's deletion aside, which removes its rows
+//! in one query). Every query is scoped to the owner, so another user's
+//! echo is simply "not found".
 
 use uuid::Uuid;
 
-use super::list::EchoCursor;
-use super::{Echo, EchoMetadata};
+use super::list::{EchoCursor, EchoFilter};
+use super::{Echo, EchoChanges, EchoMetadata};
 use crate::emotion::Emotion;
 use crate::error::AppError;
 use crate::infra::db::{now_millis, Db};
@@ -85,47 +86,124 @@ fn random_key() -> i64 {
 }
 
 pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
-    let tags = serde_json::to_string(&new.metadata.tags.0).map_err(|e| AppError::internal("tags", e))?;
+    let tags_json = serde_json::to_string(new.metadata.tags.as_ref()).map_err(|e| AppError::internal("tags", e))?;
     let size = i64::try_from(new.size_bytes).map_err(|e| AppError::internal("size", e))?;
     let now = now_millis();
-    on_db!(db, pool => sqlx::query(
-        "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
-         content_type, size_bytes, storage_key, random_key, duration_ms, peaks, latitude, longitude) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-    )
-    .bind(new.id)
-    .bind(new.user_id)
-    .bind(new.metadata.emotion.as_str())
-    .bind(new.metadata.title.0.as_deref())
-    .bind(new.metadata.note.0.as_deref())
-    .bind(&tags)
-    .bind(new.metadata.captured_at)
-    .bind(now)
-    .bind(new.content_type)
-    .bind(size)
-    .bind(new.key.as_str())
-    .bind(random_key())
-    .bind(new.probe.as_ref().map(|p| p.duration_ms))
-    .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
-    .bind(new.metadata.location.map(|l| l.latitude))
-    .bind(new.metadata.location.map(|l| l.longitude))
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
+    let metadata = new.metadata;
+    on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
+             content_type, size_bytes, storage_key, random_key, duration_ms, peaks, latitude, longitude) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(new.id)
+        .bind(new.user_id)
+        .bind(metadata.emotion.as_str())
+        .bind(metadata.title.as_deref())
+        .bind(metadata.note.as_deref())
+        .bind(&tags_json)
+        .bind(metadata.captured_at)
+        .bind(now)
+        .bind(new.content_type)
+        .bind(size)
+        .bind(new.key.as_str())
+        .bind(random_key())
+        .bind(new.probe.as_ref().map(|p| p.duration_ms))
+        .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
+        .bind(metadata.location.map(|l| l.latitude))
+        .bind(metadata.location.map(|l| l.longitude))
+        .execute(&mut *tx)
+        .await?;
+        for tag in metadata.tags.as_ref() {
+            sqlx::query("INSERT INTO echo_tags (echo_id, user_id, tag, captured_at) VALUES ($1, $2, $3, $4)")
+                .bind(new.id)
+                .bind(new.user_id)
+                .bind(tag)
+                .bind(metadata.captured_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })?;
     Ok(Echo {
         id: new.id,
-        emotion: new.metadata.emotion,
-        title: new.metadata.title.0.clone(),
-        note: new.metadata.note.0.clone(),
-        tags: new.metadata.tags.0.clone(),
-        captured_at: new.metadata.captured_at,
+        emotion: metadata.emotion,
+        title: metadata.title.as_deref().map(str::to_owned),
+        note: metadata.note.as_deref().map(str::to_owned),
+        tags: metadata.tags.as_ref().to_vec(),
+        captured_at: metadata.captured_at,
         created_at: now,
         content_type: new.content_type.to_owned(),
         size_bytes: size,
         duration_ms: new.probe.as_ref().map(|p| p.duration_ms),
         peaks: new.probe.map(|p| p.peaks),
-        location: new.metadata.location,
+        location: metadata.location,
     })
+}
+
+/// Applies `changes` to the owner's echo (its tags too) and returns the
+/// row as it is now; `None` when there is no such echo of theirs.
+pub async fn update_owned(
+    db: &Db,
+    user_id: Uuid,
+    id: Uuid,
+    changes: &EchoChanges,
+) -> Result<Option<EchoRow>, AppError> {
+    if changes.is_empty() {
+        return find_owned(db, user_id, id).await;
+    }
+    let tags_json = match &changes.tags {
+        Some(tags) => Some(serde_json::to_string(tags.as_ref()).map_err(|e| AppError::internal("tags", e))?),
+        None => None,
+    };
+    // Only the columns being changed are set; $1 and $2 pick the row.
+    let mut sets = Vec::new();
+    let mut next = 3;
+    for (column, given) in [
+        ("emotion", changes.emotion.is_some()),
+        ("title", changes.title.is_some()),
+        ("note", changes.note.is_some()),
+        ("tags", tags_json.is_some()),
+    ] {
+        if given {
+            sets.push(format!("{column} = ${next}"));
+            next += 1;
+        }
+    }
+    let sql = format!("UPDATE echoes SET {} WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}", sets.join(", "));
+    let row = on_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let mut query = sqlx::query_as::<_, EchoRow>(&sql).bind(id).bind(user_id);
+        if let Some(emotion) = changes.emotion {
+            query = query.bind(emotion.as_str());
+        }
+        if let Some(title) = &changes.title {
+            query = query.bind(title.as_deref().map(str::to_owned));
+        }
+        if let Some(note) = &changes.note {
+            query = query.bind(note.as_deref().map(str::to_owned));
+        }
+        if let Some(tags) = &tags_json {
+            query = query.bind(tags.clone());
+        }
+        let row = query.fetch_optional(&mut *tx).await?;
+        if let (Some(row), Some(tags)) = (&row, &changes.tags) {
+            sqlx::query("DELETE FROM echo_tags WHERE echo_id = $1").bind(id).execute(&mut *tx).await?;
+            for tag in tags.as_ref() {
+                sqlx::query("INSERT INTO echo_tags (echo_id, user_id, tag, captured_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(user_id)
+                    .bind(tag)
+                    .bind(row.captured_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(row)
+    })?;
+    Ok(row)
 }
 
 pub async fn find_owned(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<EchoRow>, AppError> {
@@ -138,22 +216,26 @@ pub async fn find_owned(db: &Db, user_id: Uuid, id: Uuid) -> Result<Option<EchoR
 }
 
 /// Up to `limit` echoes, newest first, older than `before` when given.
-/// Served by `echoes_by_user_time` / `echoes_by_user_emotion_time`.
+/// Served by `echoes_by_user_time` / `echoes_by_user_emotion_time`, or by
+/// `echo_tags_by_user_tag_time` for a tag.
 pub async fn list_page(
     db: &Db,
     user_id: Uuid,
-    emotion: Option<Emotion>,
+    filter: &EchoFilter,
     before: Option<EchoCursor>,
     limit: i64,
 ) -> Result<Vec<EchoRow>, AppError> {
-    let sql = list_sql(emotion.is_some(), before.is_some());
+    let sql = list_sql(filter.emotion.is_some(), filter.tag.is_some(), before.is_some());
     let rows = on_db!(db, pool => {
         let mut query = sqlx::query_as::<_, EchoRow>(&sql).bind(user_id).bind(limit);
-        if let Some(emotion) = emotion {
+        if let Some(tag) = &filter.tag {
+            query = query.bind(tag.clone());
+        }
+        if let Some(emotion) = filter.emotion {
             query = query.bind(emotion.as_str());
         }
         if let Some(cursor) = before {
-            query = query.bind(cursor.captured_at).bind(cursor.id);
+            query = query.bind(cursor.at).bind(cursor.id);
         }
         query.fetch_all(pool).await
     })?;
@@ -162,18 +244,32 @@ pub async fn list_page(
 
 /// The list query for the given filters. The redundant `captured_at <= $`
 /// gives the planner a range on the index; the `OR` settles ties by id.
-pub fn list_sql(by_emotion: bool, after_cursor: bool) -> String {
-    let mut sql = format!("SELECT {COLUMNS} FROM echoes WHERE user_id = $1");
-    let mut next = 3;
+/// With a tag, the walk is over `echo_tags` in the same order.
+pub fn list_sql(by_emotion: bool, by_tag: bool, after_cursor: bool) -> String {
+    let (mut sql, time, id) = if by_tag {
+        let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        (
+            format!(
+                "SELECT {columns} FROM echo_tags t JOIN echoes e ON e.id = t.echo_id \
+                 WHERE t.user_id = $1 AND t.tag = $3"
+            ),
+            "t.captured_at",
+            "t.echo_id",
+        )
+    } else {
+        (format!("SELECT {COLUMNS} FROM echoes WHERE user_id = $1"), "captured_at", "id")
+    };
+    let mut next = if by_tag { 4 } else { 3 };
     if by_emotion {
-        sql.push_str(&format!(" AND emotion = ${next}"));
+        let emotion = if by_tag { "e.emotion" } else { "emotion" };
+        sql.push_str(&format!(" AND {emotion} = ${next}"));
         next += 1;
     }
     if after_cursor {
-        let (t, id) = (next, next + 1);
-        sql.push_str(&format!(" AND captured_at <= ${t} AND (captured_at < ${t} OR id < ${id})"));
+        let (t, i) = (next, next + 1);
+        sql.push_str(&format!(" AND {time} <= ${t} AND ({time} < ${t} OR {id} < ${i})"));
     }
-    sql.push_str(" ORDER BY captured_at DESC, id DESC LIMIT $2");
+    sql.push_str(&format!(" ORDER BY {time} DESC, {id} DESC LIMIT $2"));
     sql
 }
 

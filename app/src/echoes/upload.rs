@@ -1,4 +1,5 @@
-//! Uploading an echo: a multipart form streamed straight to storage.
+//! Uploading an echo: a multipart form streamed straight to storage, then
+//! [`create`](super::create).
 //!
 //! Memory stays flat whatever the file size: the body is never buffered,
 //! only the first bytes are held to sniff the real format. The size cap is
@@ -6,25 +7,22 @@
 //! is written only after the object is durable; if anything fails after the
 //! object was written, the object is deleted again.
 //!
-//! The same endpoint serves API clients (JSON in, JSON out with the error's
-//! status) and the upload page's plain HTML form (a 303 to the new echo, or
-//! back to the form with the error), so uploading works before the WASM has
-//! loaded.
+//! [`receive`] serves both `POST /api/v1/echoes` and the upload page's form
+//! at `POST /echoes`, which answers a plain HTML form (before the WASM has
+//! loaded) with a 303 to the new echo, or back to the form with the error.
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::{Bytes, BytesMut};
 use futures::{stream, StreamExt, TryStreamExt};
-use tower_sessions::Session;
 use uuid::Uuid;
 
+use super::create::{self, StoredAudio as Audio};
 use super::format::{AudioFormat, SNIFF_LEN};
-use super::metadata::{is_ticked, parse_captured_at, EchoMetadata, Location, Note, Tags, Title};
-use super::rows::{self, NewEcho};
-use crate::accounts::session::signed_in_user_id;
+use super::metadata::{EchoMetadata, EchoMetadataDraft};
+use crate::accounts::CurrentUser;
 use crate::display::human_size;
-use crate::emotion::Emotion;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::now_millis;
 use crate::infra::state::AppState;
@@ -36,14 +34,16 @@ pub const FORM_OVERHEAD_BYTES: u64 = 256 * 1024;
 /// Longest accepted text field (the note's 5000 characters fit easily).
 /// With [`MAX_FIELDS`], the text of a form stays within its overhead.
 const MAX_TEXT_FIELD_BYTES: usize = 24 * 1024;
-/// The form has ten fields; a few unknown ones are read past, no more.
-const MAX_FIELDS: usize = 10 + 6;
+/// The form has nine fields; a few unknown ones are read past, no more.
+const MAX_FIELDS: usize = 9 + 7;
 
-/// `POST /echoes` — multipart fields `audio` (the file), `emotion`, and
-/// optionally `title`, `tags` (comma-separated), `note`, `captured_at`.
-pub async fn upload_echo(State(state): State<AppState>, session: Session, request: Request) -> Response {
+/// `POST /echoes` — the upload page's form (see [`receive`] for its fields).
+pub async fn upload_echo(State(state): State<AppState>, caller: Option<CurrentUser>, request: Request) -> Response {
     let wants_html = accepts_html(request.headers());
-    let result = receive(&state, &session, request).await;
+    let result = match caller {
+        Some(caller) => receive(&state, &caller, request).await,
+        None => Err(AppError::unauthenticated()),
+    };
     match (result, wants_html) {
         (Ok(echo), true) => Redirect::to(&echo.page_url()).into_response(),
         (Ok(echo), false) => {
@@ -69,8 +69,11 @@ fn upload_page_with_error(err: &AppError) -> String {
     }
 }
 
-async fn receive(state: &AppState, session: &Session, request: Request) -> Result<super::Echo, AppError> {
-    let user_id = signed_in_user_id(session).await?.ok_or_else(AppError::unauthenticated)?;
+/// Reads a multipart upload — fields `audio` (the file), `emotion`, and
+/// optionally `title`, `tags` (comma-separated), `note`, `captured_at`,
+/// `latitude` + `longitude` (+ `location_precise`) — and makes the echo.
+pub async fn receive(state: &AppState, caller: &CurrentUser, request: Request) -> Result<super::Echo, AppError> {
+    caller.require_write()?;
     let cap = state.config.max_audio_file_size;
     if let Some(length) =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
@@ -86,20 +89,10 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
     let echo_id = Uuid::now_v7();
     let mut stored: Option<StoredAudio> = None;
     let outcome = async {
-        let metadata = read_form(state, user_id, echo_id, &mut multipart, &mut stored).await?;
+        let metadata = read_form(state, caller.id(), echo_id, &mut multipart, &mut stored).await?;
         let audio = stored.as_ref().ok_or_else(|| AppError::invalid("audio", "Choose an audio file to upload."))?;
-        let probe =
-            super::probe::probe_stored(&state.prober, &state.storage, &audio.key, audio.format.extension()).await?;
-        let new = NewEcho {
-            id: echo_id,
-            user_id,
-            metadata: &metadata,
-            content_type: audio.format.content_type(),
-            size_bytes: audio.size,
-            key: &audio.key,
-            probe: Some(probe),
-        };
-        rows::insert(&state.db, new).await
+        let audio = Audio { key: &audio.key, format: audio.format, size: audio.size };
+        create::create(state, caller, echo_id, audio, &metadata).await
     }
     .await;
     // Only a committed row keeps the object. A refusal deletes it before
@@ -107,7 +100,6 @@ async fn receive(state: &AppState, session: &Session, request: Request) -> Resul
     match (outcome, stored) {
         (Ok(echo), Some(audio)) => {
             audio.cleanup.keep();
-            tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo uploaded");
             Ok(echo)
         }
         (Ok(_), None) => Err(AppError::internal("upload", "an echo without its audio")),
@@ -138,13 +130,7 @@ async fn read_form(
     stored: &mut Option<StoredAudio>,
 ) -> Result<EchoMetadata, AppError> {
     let now = now_millis();
-    let mut emotion = None;
-    let mut title = Title(None);
-    let mut note = Note(None);
-    let mut tags = Tags::default();
-    let mut captured_at = now;
-    let (mut latitude, mut longitude, mut precise) = (None, None, None);
-
+    let mut draft = EchoMetadataDraft::default();
     let mut fields = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         fields += 1;
@@ -152,30 +138,18 @@ async fn read_form(
             return Err(AppError::bad_request(format!("The form has more than {MAX_FIELDS} fields.")));
         }
         let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            "audio" => {
-                if stored.is_some() {
-                    return Err(AppError::invalid("audio", "Upload one audio file at a time."));
-                }
-                *stored = Some(store_audio(state, user_id, echo_id, field).await?);
+        if name == "audio" {
+            if stored.is_some() {
+                return Err(AppError::invalid("audio", "Upload one audio file at a time."));
             }
-            "emotion" => emotion = Some(Emotion::parse(&read_text(field).await?)?),
-            "title" => title = Title::parse(&read_text(field).await?)?,
-            "note" => note = Note::parse(&read_text(field).await?)?,
-            "tags" => tags = Tags::parse(&read_text(field).await?)?,
-            "captured_at" => captured_at = parse_captured_at(&read_text(field).await?, now)?,
-            "latitude" => latitude = Some(read_text(field).await?),
-            "longitude" => longitude = Some(read_text(field).await?),
-            "location_precise" => precise = Some(read_text(field).await?),
-            _ => {
-                // Unknown fields are read past, within the text limit.
-                read_text(field).await?;
-            }
+            *stored = Some(store_audio(state, user_id, echo_id, field).await?);
+        } else {
+            // Unknown fields are read past, within the text limit.
+            let value = read_text(field).await?;
+            draft.set(&name, &value, now)?;
         }
     }
-    let emotion = emotion.ok_or_else(|| AppError::invalid("emotion", "Choose the emotion this echo carries."))?;
-    let location = Location::parse(latitude.as_deref(), longitude.as_deref(), is_ticked(precise.as_deref()))?;
-    Ok(EchoMetadata { emotion, title, note, tags, captured_at, location })
+    draft.finish(now)
 }
 
 async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {

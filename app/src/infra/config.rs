@@ -19,6 +19,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("SESSION_IDLE_TIMEOUT", "14d", "A session ends after this long without a request (e.g. `30m`, `12h`, `14d`)."),
     ("SESSION_MAX_AGE", "30d", "A session ends this long after log-in, however active."),
     ("SESSION_TTL_DAYS", "(none)", "Older name for `SESSION_IDLE_TIMEOUT`, in days; used only when that is unset."),
+    ("API_ACCESS_TOKEN_TTL", "15m", "Lifetime of an API access token (`/api/v1/auth/login`, `refresh`)."),
+    ("API_REFRESH_TOKEN_TTL", "30d", "Lifetime of an API refresh token; each refresh replaces it."),
     ("TRUSTED_PROXIES", "(none)", "Comma-separated proxy addresses or CIDRs whose `X-Forwarded-For` is believed."),
     ("RATE_LIMIT_PER_SECOND", "20", "Requests per second each client address may sustain, on every route."),
     ("RATE_LIMIT_BURST", "100", "Requests a client address may send at once before the rate applies."),
@@ -79,6 +81,7 @@ pub struct Config {
     pub public_url: String,
     pub cors_origins: Vec<String>,
     pub sessions: SessionSettings,
+    pub api_tokens: TokenSettings,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub limits: AbuseLimits,
     pub max_pending_uploads_per_user: u64,
@@ -107,6 +110,13 @@ impl SessionSettings {
     pub fn refresh_every(&self) -> std::time::Duration {
         (self.idle_timeout / 4).min(std::time::Duration::from_secs(300))
     }
+}
+
+/// How long API tokens last.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenSettings {
+    pub access_ttl: std::time::Duration,
+    pub refresh_ttl: std::time::Duration,
 }
 
 /// Rate limits and throttles against abuse.
@@ -261,6 +271,7 @@ impl Config {
             public_url,
             cors_origins,
             sessions: session_settings(&lookup, &get, &invalid)?,
+            api_tokens: token_settings(&get, &invalid)?,
             trusted_proxies: trusted_proxies(&get, &invalid)?,
             limits: abuse_limits(&get, &invalid)?,
             max_pending_uploads_per_user: number_in(&get, &invalid, "MAX_PENDING_UPLOADS_PER_USER", 1, 10_000)?,
@@ -342,6 +353,23 @@ fn session_settings(
         return Err(invalid("SESSION_MAX_AGE", "must not be shorter than SESSION_IDLE_TIMEOUT"));
     }
     Ok(SessionSettings { idle_timeout, max_age })
+}
+
+fn token_settings(get: Get, invalid: Invalid) -> Result<TokenSettings, ConfigError> {
+    let duration = |name: &'static str, min_secs: u64| {
+        humantime::parse_duration(get(name).trim())
+            .ok()
+            .filter(|d| d.as_secs() >= min_secs)
+            .ok_or_else(|| invalid(name, &format!("expected a duration of at least {min_secs} s, like 15m or 30d")))
+    };
+    let settings = TokenSettings {
+        access_ttl: duration("API_ACCESS_TOKEN_TTL", 10)?,
+        refresh_ttl: duration("API_REFRESH_TOKEN_TTL", 60)?,
+    };
+    if settings.refresh_ttl < settings.access_ttl {
+        return Err(invalid("API_REFRESH_TOKEN_TTL", "must not be shorter than API_ACCESS_TOKEN_TTL"));
+    }
+    Ok(settings)
 }
 
 fn trusted_proxies(get: Get, invalid: Invalid) -> Result<Vec<ipnet::IpNet>, ConfigError> {

@@ -9,19 +9,39 @@ use super::error_view;
 use crate::components::emotion_chips::EmotionChips;
 use crate::components::player::Player;
 use crate::display::format_moment;
-use crate::echoes::random_echo;
+use crate::echoes::{random_echo, Echo};
 use crate::emotion::Emotion;
+use crate::error::AppError;
 use crate::CurrentUserResource;
+
+/// A random echo of the chosen emotion, if one was chosen.
+type RandomEchoResource = Resource<Result<Option<(Emotion, Option<Echo>)>, AppError>>;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = expect_context::<CurrentUserResource>();
+    let query = use_query_map();
+    let emotion = Signal::derive(move || query.with(|q| q.get("emotion")).and_then(|e| Emotion::parse(&e).ok()));
+    // Bumped by "Another one" to draw again without leaving the page.
+    let draw = RwSignal::new(0u32);
+    // Made here, not inside the signed-in view: a resource created inside
+    // another one's Suspend is made twice during server rendering, and the
+    // page can wait forever for the discarded copy.
+    let echo: RandomEchoResource = Resource::new(
+        move || (emotion.get(), draw.get()),
+        |(emotion, _)| async move {
+            match emotion {
+                Some(emotion) => random_echo(emotion.as_str().to_owned()).await.map(|e| (emotion, e)).map(Some),
+                None => Ok(None),
+            }
+        },
+    );
     view! {
         <Title text=""/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <TimeMachine name=user.display_name/> }.into_any(),
+                    Ok(Some(user)) => view! { <TimeMachine name=user.display_name emotion draw echo/> }.into_any(),
                     _ => view! { <Welcome/> }.into_any(),
                 }
             })}
@@ -44,25 +64,17 @@ fn Welcome() -> impl IntoView {
 }
 
 #[component]
-fn TimeMachine(name: String) -> impl IntoView {
-    let query = use_query_map();
-    let emotion = move || query.with(|q| q.get("emotion")).and_then(|e| Emotion::parse(&e).ok());
-    // Bumped by "Another one" to draw again without leaving the page.
-    let draw = RwSignal::new(0u32);
-    let echo = Resource::new(
-        move || (emotion(), draw.get()),
-        |(emotion, _)| async move {
-            match emotion {
-                Some(emotion) => random_echo(emotion.as_str().to_owned()).await.map(|e| (emotion, e)).map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+fn TimeMachine(
+    name: String,
+    emotion: Signal<Option<Emotion>>,
+    draw: RwSignal<u32>,
+    echo: RandomEchoResource,
+) -> impl IntoView {
     view! {
         <section class="hero">
             <h1>{format!("How do you want to feel, {name}?")}</h1>
             <p>"Pick an emotion and Echoes plays one of your moments that carries it."</p>
-            <EmotionChips selected=Signal::derive(emotion) href=|e| format!("/?emotion={}", e.as_str()) label="Play a random echo of"/>
+            <EmotionChips selected=emotion href=|e| format!("/?emotion={}", e.as_str()) label="Play a random echo of"/>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Finding an echo…"</p> }>
             {move || Suspend::new(async move {

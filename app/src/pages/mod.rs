@@ -1,5 +1,7 @@
 //! One file per page.
 
+mod account;
+mod admin;
 mod echo_detail;
 mod home;
 mod log_in;
@@ -9,6 +11,8 @@ mod record;
 mod sign_up;
 mod upload;
 
+pub use account::AccountPage;
+pub use admin::AdminPage;
 pub use echo_detail::EchoDetailPage;
 pub use home::HomePage;
 pub use log_in::LogInPage;
@@ -32,4 +36,14 @@ pub(crate) fn error_view(err: AppError) -> AnyView {
     }
     crate::components::status::set_page_status(&err);
     view! { <p class="form-error" role="alert">{err.message}</p> }.into_any()
+}
+
+/// Percent-encodes text for a query string value.
+pub(crate) fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

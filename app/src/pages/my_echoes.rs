@@ -16,7 +16,9 @@ pub fn MyEchoesPage() -> impl IntoView {
     let query = use_query_map();
     let emotion = move || query.with(|q| q.get("emotion"));
     let before = move || query.with(|q| q.get("before"));
-    let page = Resource::new(move || (emotion(), before()), |(emotion, before)| list_echoes(emotion, before));
+    let tag = move || query.with(|q| q.get("tag"));
+    let page =
+        Resource::new(move || (emotion(), before(), tag()), |(emotion, before, tag)| list_echoes(emotion, before, tag));
     view! {
         <Title text="My echoes"/>
         <div class="page-head">
@@ -39,16 +41,13 @@ pub fn MyEchoesPage() -> impl IntoView {
                         </p>
                     }.into_any(),
                     Ok(page) => {
-                        let older = page.next_cursor.map(|cursor| match emotion() {
-                            Some(e) => format!("/echoes?emotion={e}&before={cursor}"),
-                            None => format!("/echoes?before={cursor}"),
-                        });
+                        let older = page.next_cursor.map(|cursor| list_href(emotion(), tag(), Some(&cursor)));
                         view! {
                             <ul class="echo-list" data-testid="echo-list">
                                 {page.echoes.into_iter().map(|echo| view! { <EchoItem echo/> }).collect_view()}
                             </ul>
                             <nav class="pager" aria-label="Pages">
-                                {before().map(|_| view! { <A href=match emotion() { Some(e) => format!("/echoes?emotion={e}"), None => "/echoes".to_owned() }>"← Newest"</A> })}
+                                {before().map(|_| view! { <A href=list_href(emotion(), tag(), None)>"← Newest"</A> })}
                                 {older.map(|href| view! { <A href=href>"Older echoes →"</A> })}
                             </nav>
                         }.into_any()
@@ -60,9 +59,32 @@ pub fn MyEchoesPage() -> impl IntoView {
     }
 }
 
+/// The list with these filters, from `before` on.
+fn list_href(emotion: Option<String>, tag: Option<String>, before: Option<&str>) -> String {
+    let mut query: Vec<String> = Vec::new();
+    if let Some(e) = emotion {
+        query.push(format!("emotion={e}"));
+    }
+    if let Some(t) = tag {
+        query.push(format!("tag={}", super::query_escape(&t)));
+    }
+    if let Some(b) = before {
+        query.push(format!("before={b}"));
+    }
+    if query.is_empty() {
+        "/echoes".to_owned()
+    } else {
+        format!("/echoes?{}", query.join("&"))
+    }
+}
+
 #[component]
 fn EchoItem(echo: Echo) -> impl IntoView {
-    let tags = echo.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ");
+    let tags = echo
+        .tags
+        .iter()
+        .map(|t| view! { <A href=list_href(None, Some(t.clone()), None)>{format!("#{t}")}</A> " " })
+        .collect_view();
     let (href, title) = (echo.page_url(), echo.display_title());
     view! {
         <li class="echo-item">

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Response};
 
 use app::error::AppError;
 
-/// Server functions live under this prefix.
-pub const SERVER_FN_PREFIX: &str = "/api/";
+/// Server functions live under this prefix (private to the pages: the
+/// public namespace, `/api/v1`, is the JSON API's).
+pub const SERVER_FN_PREFIX: &str = "/_fn/";
 /// Errors are a code, a message and a field: far below this.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -180,6 +180,8 @@ impl TestApp {
     pub async fn start(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
         // Server logs go to the test's captured output (shown when it fails).
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        // The allocator tuned as the binary tunes it, so memory is measured as it will be run.
+        server::keep_large_allocations_out_of_arenas();
         let storage_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match &backend {
             Backend::Sqlite => (format!("sqlite://{}/echoes.db", storage_dir.path().display()), None),
@@ -207,7 +209,11 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let options = LeptosOptions::builder().output_name("echoes").build();
         let state = server::build_state(config, options).await.expect("build state");
-        let router = server::router(state.clone());
+        // Worked out once per test binary: while Leptos works the list out,
+        // pages rendering for other tests would hang (leptos-rs/leptos#4773).
+        static PAGE_ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+        let routes = PAGE_ROUTES.get_or_init(server::page_routes).clone();
+        let router = server::router_with_routes(state.clone(), routes);
         TestApp { router, state, cookie: None, headers: Vec::new(), storage_dir, postgres, s3: None, s3_root: None }
     }
 
@@ -224,7 +230,13 @@ impl TestApp {
         for (name, value) in &self.headers {
             request.headers_mut().insert(*name, value.parse().expect("header value"));
         }
-        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let what = format!("{} {}", request.method(), request.uri());
+        // A hung page fails its test, with the request named, instead of
+        // stalling the whole suite.
+        let response = tokio::time::timeout(std::time::Duration::from_secs(180), self.router.clone().oneshot(request))
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {what} within 180 s"))
+            .expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
         for set_cookie in headers.get_all(header::SET_COOKIE) {
@@ -259,7 +271,57 @@ impl TestApp {
 
     /// Calls a server function the way the hydrated app does.
     pub async fn call(&mut self, function: &str, fields: &[(&str, &str)]) -> TestResponse {
-        self.post_form(&format!("/api/{function}"), fields, "application/json").await
+        self.post_form(&format!("/_fn/{function}"), fields, "application/json").await
+    }
+
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn call_json(&mut self, function: &str, body: serde_json::Value) -> TestResponse {
+        let request = Request::post(format!("/_fn/{function}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// A JSON API call, signed in with `token` when given (and with this
+    /// browser's cookie, if it has one).
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder().method(method).uri(format!("/api/v1{path}"));
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// Another client of the same server, with no cookie at all (a script).
+    pub fn client(&self) -> TestApp {
+        TestApp { cookie: None, headers: Vec::new(), ..self.same_browser() }
+    }
+
+    /// Makes `email` (signed up already) an admin, as `echoes create-admin` does.
+    pub async fn make_admin(&self, email: &str) {
+        let email = app::accounts::Email::parse(email).expect("email");
+        let name = app::accounts::DisplayName::parse("Admin").expect("name");
+        let made = app::admin::create_admin::create_admin(&self.state.db, &self.state.passwords, &email, &name, || {
+            app::accounts::Password::parse_new(PASSWORD.to_owned())
+        })
+        .await
+        .expect("create admin");
+        assert_eq!(made, app::admin::create_admin::AdminMade::Promoted);
     }
 
     /// Posts a urlencoded form with the given Accept header.

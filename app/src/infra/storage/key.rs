@@ -21,6 +21,10 @@ impl ObjectKey {
         ObjectKey(format!("{INCOMING}{user_id}/{echo_id}.{extension}"))
     }
 
+    pub fn is_incoming(&self) -> bool {
+        self.0.starts_with(INCOMING)
+    }
+
     /// The echo's own key for an incoming one (itself for any other key).
     pub fn without_incoming(&self) -> ObjectKey {
         ObjectKey(self.0.strip_prefix(INCOMING).unwrap_or(&self.0).to_owned())

@@ -1,0 +1,152 @@
+//! Who is calling: [`CurrentUser`], resolved once per request from the
+//! session cookie *or* an `Authorization: Bearer` token, with the user's
+//! role. Axum handlers take it as an extractor; server functions call
+//! [`CurrentUser::of_request`] (or [`CurrentUser::optional`]). Every
+//! service function takes one, so "who may do this" is decided in one place.
+//!
+//! The account is read from the database on every request, so a disabled
+//! account stops working at once on every replica: its session is ended
+//! (the next page shows it signed out) and its tokens are refused.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::{header, request::Parts};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::personal_tokens::Scope;
+use super::users::Account;
+use super::{session, tokens, users, Role, User};
+use crate::error::{AppError, ErrorCode};
+use crate::infra::state::AppState;
+
+/// A signed-in caller and how they proved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub user: User,
+    pub access: Access,
+}
+
+/// How the caller signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A browser session cookie: everything the account may do.
+    Session,
+    /// A bearer token (API access token or personal access token).
+    Token { token_id: Uuid, scope: Scope },
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// Refuses read-only tokens: call before changing anything.
+    pub fn require_write(&self) -> Result<(), AppError> {
+        match self.access {
+            Access::Token { scope: Scope::Read, .. } => Err(AppError::new(
+                ErrorCode::InsufficientScope,
+                "This token is read-only. Use a token with the write scope to change anything.",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses everyone but admins.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("Only an administrator can do this."))
+        }
+    }
+
+    /// The caller of the server function being run, or `401`.
+    pub async fn of_request() -> Result<CurrentUser, AppError> {
+        Self::optional().await?.ok_or_else(AppError::unauthenticated)
+    }
+
+    /// The caller of the server function being run, if signed in.
+    pub async fn optional() -> Result<Option<CurrentUser>, AppError> {
+        let state = crate::infra::state::app_state();
+        let mut parts = leptos::prelude::use_context::<Parts>()
+            .ok_or_else(|| AppError::internal("request parts", "not inside a request"))?;
+        resolve(&mut parts, &state).await
+    }
+}
+
+/// The bearer token in `Authorization`, if the request sends one. Any
+/// other scheme is refused rather than ignored.
+fn bearer_token(parts: &Parts) -> Result<Option<&str>, AppError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let invalid = || AppError::new(ErrorCode::InvalidToken, "Send the token as `Authorization: Bearer <token>`.");
+    let text = value.to_str().map_err(|_| invalid())?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(invalid)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(invalid());
+    }
+    Ok(Some(token.trim()))
+}
+
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(resolved) = parts.extensions.get::<Resolved>() {
+        return resolved.0.clone();
+    }
+    let result = resolve_uncached(parts, state).await;
+    parts.extensions.insert(Resolved(result.clone()));
+    result
+}
+
+/// The answer for this request, kept so later extractions do not ask again.
+#[derive(Clone)]
+struct Resolved(Result<Option<CurrentUser>, AppError>);
+
+async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(token) = bearer_token(parts)? {
+        let found = tokens::authenticate(state, token).await?;
+        let Some((account, token_id, scope)) = found else {
+            return Err(AppError::new(ErrorCode::InvalidToken, "The token is unknown, expired or revoked."));
+        };
+        if account.disabled {
+            return Err(AppError::account_disabled());
+        }
+        return Ok(Some(CurrentUser { user: account.user, access: Access::Token { token_id, scope } }));
+    }
+    let Some(session) = parts.extensions.get::<Session>() else {
+        return Ok(None);
+    };
+    let Some(user_id) = session::signed_in_user_id(session).await? else {
+        return Ok(None);
+    };
+    match users::find_by_id(&state.db, user_id).await? {
+        Some(Account { user, disabled: false, .. }) => Ok(Some(CurrentUser { user, access: Access::Session })),
+        // Gone or disabled: the session ends here, so the person is signed
+        // out on their next page.
+        Some(Account { disabled: true, .. }) | None => {
+            tracing::info!(%user_id, "session of a disabled or deleted account ended");
+            session::end(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        resolve(parts, state).await?.ok_or_else(AppError::unauthenticated)
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        resolve(parts, state).await
+    }
+}

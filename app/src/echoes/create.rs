@@ -1,0 +1,47 @@
+//! Creating an echo — the one place it happens, whichever way the audio
+//! arrived (a form or API upload streamed through the server, or a direct
+//! upload to S3 copied to its key). The audio is already stored; here it
+//! is decoded in the sandbox (its real length and waveform; audio that
+//! cannot be decoded or is too long is refused) and the row is written.
+//! Removing the object when this fails is the caller's business: only the
+//! caller knows whether a retry could still use it.
+
+use uuid::Uuid;
+
+use super::format::AudioFormat;
+use super::rows::{self, NewEcho};
+use super::{Echo, EchoMetadata};
+use crate::accounts::CurrentUser;
+use crate::error::AppError;
+use crate::infra::state::AppState;
+use crate::infra::storage::ObjectKey;
+
+/// Audio in storage, at the key the echo will keep.
+pub struct StoredAudio<'a> {
+    pub key: &'a ObjectKey,
+    pub format: AudioFormat,
+    pub size: u64,
+}
+
+pub async fn create(
+    state: &AppState,
+    owner: &CurrentUser,
+    id: Uuid,
+    audio: StoredAudio<'_>,
+    metadata: &EchoMetadata,
+) -> Result<Echo, AppError> {
+    owner.require_write()?;
+    let probe = super::probe::probe_stored(&state.prober, &state.storage, audio.key, audio.format.extension()).await?;
+    let new = NewEcho {
+        id,
+        user_id: owner.id(),
+        metadata,
+        content_type: audio.format.content_type(),
+        size_bytes: audio.size,
+        key: audio.key,
+        probe: Some(probe),
+    };
+    let echo = rows::insert(&state.db, new).await?;
+    tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo created");
+    Ok(echo)
+}

@@ -1,0 +1,129 @@
+//! The account page: the name others see, and personal access tokens for
+//! scripts — made here (the secret is shown once), listed, revoked.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::error_view;
+use crate::accounts::{
+    list_personal_tokens, CreatePersonalToken, PersonalToken, RevokePersonalToken, UpdateDisplayName,
+};
+use crate::components::field_error::{FieldError, FormError};
+use crate::display::format_moment;
+use crate::{AuthChanged, CurrentUserResource};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let user = expect_context::<CurrentUserResource>();
+    let rename = ServerAction::<UpdateDisplayName>::new();
+    let auth = expect_context::<AuthChanged>();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rename.value().get() {
+            auth.notify();
+        }
+    });
+    let rename_error = Signal::derive(move || rename.value().get().and_then(Result::err));
+    // Resources are made here, outside the Suspend below: one made inside
+    // another's Suspend is made twice during server rendering.
+    let create = ServerAction::<CreatePersonalToken>::new();
+    let revoke = ServerAction::<RevokePersonalToken>::new();
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_personal_tokens());
+    view! {
+        <Title text="Account"/>
+        <h1>"Account"</h1>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(me)) => view! {
+                        <section class="card">
+                            <h2>"Profile"</h2>
+                            <p class="muted">{format!("Signed in as {}", me.email)}</p>
+                            <ActionForm action=rename attr:class="stack">
+                                <FormError error=rename_error/>
+                                <label for="display_name">"Name shown in Echoes"</label>
+                                <input id="display_name" name="display_name" value=me.display_name.clone() maxlength="60" required/>
+                                <FieldError error=rename_error field="display_name"/>
+                                <button type="submit">"Save"</button>
+                            </ActionForm>
+                        </section>
+                        <Tokens create revoke tokens/>
+                    }.into_any(),
+                    Ok(None) => error_view(crate::error::AppError::unauthenticated()),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+type TokensResource = Resource<Result<Vec<PersonalToken>, crate::error::AppError>>;
+
+#[component]
+fn Tokens(
+    create: ServerAction<CreatePersonalToken>,
+    revoke: ServerAction<RevokePersonalToken>,
+    tokens: TokensResource,
+) -> impl IntoView {
+    let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
+    let revoke_error = Signal::derive(move || revoke.value().get().and_then(Result::err));
+    view! {
+        <section class="card">
+            <h2>"Personal access tokens"</h2>
+            <p class="muted">
+                "For scripts and apps: send " <code>"Authorization: Bearer <token>"</code>
+                " to the API (see " <a href="/docs">"the API documentation"</a> ")."
+            </p>
+            {move || create.value().get().and_then(Result::ok).map(|made| view! {
+                <div class="notice" role="status" data-testid="new-token">
+                    <p>{format!("Your new token “{}”. Copy it now: it will not be shown again.", made.token.name)}</p>
+                    <code class="secret" data-testid="token-secret">{made.secret}</code>
+                </div>
+            })}
+            <ActionForm action=create attr:class="stack">
+                <FormError error=create_error/>
+                <label for="token-name">"What will use it"</label>
+                <input id="token-name" name="name" maxlength="60" placeholder="Backup script" required/>
+                <FieldError error=create_error field="name"/>
+                <fieldset class="mode">
+                    <legend>"It may"</legend>
+                    <label><input type="radio" name="scope" value="read" checked/> " look and download (read)"</label>
+                    <label><input type="radio" name="scope" value="write"/> " do everything I can (write)"</label>
+                </fieldset>
+                <button type="submit">"Make a token"</button>
+            </ActionForm>
+            <FormError error=revoke_error/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="token-list" data-testid="token-list">
+                                {list.into_iter().map(|token| view! { <TokenRow token revoke/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(err) => error_view(err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn TokenRow(token: PersonalToken, revoke: ServerAction<RevokePersonalToken>) -> impl IntoView {
+    let used = match token.last_used_at {
+        Some(at) => format!("last used {}", format_moment(at)),
+        None => "never used".to_owned(),
+    };
+    view! {
+        <li class="token-item">
+            <strong>{token.name.clone()}</strong> " "
+            <span class="badge">{token.scope.as_str()}</span>
+            <span class="muted">{format!(" made {} · {used}", format_moment(token.created_at))}</span>
+            <ActionForm action=revoke attr:class="inline-form">
+                <input type="hidden" name="id" value=token.id.to_string()/>
+                <button type="submit" class="link-button">"Revoke"</button>
+            </ActionForm>
+        </li>
+    }
+}

@@ -1,0 +1,70 @@
+//! Keyset pagination shared by every newest-first list: a [`Cursor`] to
+//! continue from and a bounded [`PageSize`].
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// Position in a newest-first list: everything strictly older than the
+/// item at (`at`, `id`) — an echo's capture time, an account's creation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.at, self.id.simple())
+    }
+
+    pub fn parse(input: &str) -> Result<Cursor, AppError> {
+        let bad = || AppError::bad_request("That page link is not valid. Start again from the first page.");
+        if input.len() > 64 {
+            return Err(bad());
+        }
+        let (time, id) = input.split_once('_').ok_or_else(bad)?;
+        Ok(Cursor { at: time.parse().map_err(|_| bad())?, id: Uuid::parse_str(id).map_err(|_| bad())? })
+    }
+
+    /// A cursor from a query or form value; blank means the first page.
+    pub fn parse_optional(input: Option<&str>) -> Result<Option<Cursor>, AppError> {
+        input.map(str::trim).filter(|c| !c.is_empty()).map(Cursor::parse).transpose()
+    }
+}
+
+/// How many items one page holds: 1 to 100, 20 unless asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageSize(i64);
+
+impl PageSize {
+    pub const DEFAULT: PageSize = PageSize(20);
+    pub const MAX: i64 = 100;
+
+    pub fn parse(input: Option<i64>) -> Result<PageSize, AppError> {
+        match input {
+            None => Ok(Self::DEFAULT),
+            Some(n) if (1..=Self::MAX).contains(&n) => Ok(PageSize(n)),
+            Some(_) => Err(AppError::invalid("limit", format!("The limit must be from 1 to {}.", Self::MAX))),
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_a_bad_request() {
+        let cursor = Cursor { at: 1_700_000_000_123, id: Uuid::now_v7() };
+        assert_eq!(Cursor::parse(&cursor.encode()).unwrap(), cursor);
+        for bad in ["", "x_y", "12", "12_notauuid"] {
+            assert!(Cursor::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
