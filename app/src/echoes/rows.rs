@@ -273,30 +273,38 @@ pub fn list_sql(by_emotion: bool, by_tag: bool, after_cursor: bool) -> String {
     sql
 }
 
-/// The random query: seek to `random_key >= $3` on `echoes_by_user_emotion_random`.
+/// The random query: the `$3`-th of the owner's echoes of one emotion,
+/// walking `echoes_by_user_emotion_random` (an index-only count and walk; no
+/// table scan, no `ORDER BY RANDOM()`).
 pub fn random_sql() -> String {
     format!(
-        "SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 AND random_key >= $3 \
-         ORDER BY random_key LIMIT 1"
+        "SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 \
+         ORDER BY random_key LIMIT 1 OFFSET $3"
     )
 }
 
-/// A uniformly chosen echo of one emotion, found by index seek (no scan,
-/// no `ORDER BY RANDOM()`): jump to a random key, wrap around once.
+/// A uniformly chosen echo of one emotion: count them, then take one at a
+/// uniformly random position. (Seeking to a random key instead favours the
+/// echoes after the widest gaps between keys.)
 pub async fn random_of(db: &Db, user_id: Uuid, emotion: Emotion) -> Result<Option<EchoRow>, AppError> {
-    let sql = random_sql();
-    for start in [random_key(), 0] {
-        let row = on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql)
-            .bind(user_id)
-            .bind(emotion.as_str())
-            .bind(start)
-            .fetch_optional(pool)
-            .await)?;
-        if row.is_some() {
-            return Ok(row);
-        }
+    let count: i64 = on_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM echoes WHERE user_id = $1 AND emotion = $2",
+    )
+    .bind(user_id)
+    .bind(emotion.as_str())
+    .fetch_one(pool)
+    .await)?;
+    if count == 0 {
+        return Ok(None);
     }
-    Ok(None)
+    let position = (random_key() as u64 % count as u64) as i64;
+    let sql = random_sql();
+    Ok(on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql)
+        .bind(user_id)
+        .bind(emotion.as_str())
+        .bind(position)
+        .fetch_optional(pool)
+        .await)?)
 }
 
 /// Deletes the row inside a transaction and runs `remove_object` before
