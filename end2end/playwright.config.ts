@@ -16,7 +16,11 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'ech
 const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
 const s3Bin = process.env.ECHOES_TEST_S3_BIN ?? join(targetDir, 'debug', 'echoes-test-s3');
 const siteRoot = process.env.ECHOES_SITE_ROOT ?? resolve(__dirname, '..', 'target', 'site');
-const data = mkdtempSync(join(tmpdir(), 'echoes-e2e-'));
+// Workers load this file again: they reuse the main process's folder
+// (the admin story runs `echoes create-admin` on the local database).
+const data = process.env.ECHOES_E2E_DATA ?? mkdtempSync(join(tmpdir(), 'echoes-e2e-'));
+process.env.ECHOES_E2E_DATA = data;
+process.env.ECHOES_E2E_BIN = bin;
 
 // The fake microphone plays this on a loop: a tone with a pulse, so the
 // level meter moves and the take is real audio.
@@ -72,7 +76,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
     { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length|microphone-/ },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs/ },
     // Chromium's real getUserMedia failing: a microphone whose permission
     // is not granted (the prompt is dismissed)…
     {

@@ -47,6 +47,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_versio
   cargo install wasm-bindgen-cli --version "$wb_version"
 fi
 
+# schemathesis (PyPI) fuzzes the JSON API against its own OpenAPI document.
+venv="$HOME/.cache/echoes/venv"
+if [ "$("$venv/bin/st" --version 2>/dev/null || true)" != "st, version 4.32.5" ]; then
+  say "Installing schemathesis 4.32.5 (in $venv)"
+  command -v python3 >/dev/null 2>&1 || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv
+  python3 -m venv "$venv" || { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
+fi
+
 # Node packages: Playwright (no browser download: Debian's Chromium is used)
 # and npm's binaryen for wasm-opt (Debian's is too old: hydration breaks).
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \

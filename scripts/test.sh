@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (SQLite; PostgreSQL too when
-# TEST_DATABASE_URL is set) and end-to-end in Chromium against the release
-# build. Installs what is missing first.
+# TEST_DATABASE_URL is set), the JSON API against its OpenAPI document
+# (schemathesis), and end-to-end in Chromium against the release build.
+# Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,6 +22,9 @@ cargo test -p server
 say "Release build"
 cargo leptos build --release
 cargo build -p testkit --bin echoes-test-s3
+
+say "The JSON API from outside: a curl script and schemathesis"
+scripts/api-check.sh
 
 say "End-to-end tests in Chromium"
 export ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes"

@@ -45,6 +45,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// The change would leave the instance without an administrator.
     LastAdmin,
+    /// The account holds as many of these as it may (personal tokens…).
+    LimitReached,
     /// Too many attempts; `retry_after_secs` says when to try again.
     TooManyRequests,
     /// A dependency (database, storage) or a bounded resource (decoding,
@@ -69,7 +71,7 @@ impl ErrorCode {
             Self::UploadNotReceived => 409,
             Self::Forbidden | Self::AccountDisabled | Self::InsufficientScope => 403,
             Self::InvalidToken => 401,
-            Self::LastAdmin => 409,
+            Self::LastAdmin | Self::LimitReached => 409,
             Self::TooManyRequests => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,

@@ -19,12 +19,16 @@ impl Cursor {
         format!("{}_{}", self.at, self.id.simple())
     }
 
+    /// Exactly what [`encode`](Self::encode) makes (the API documents it
+    /// as `^[0-9]{1,18}_[0-9a-fA-F]{32}$`).
     pub fn parse(input: &str) -> Result<Cursor, AppError> {
         let bad = || AppError::bad_request("That page link is not valid. Start again from the first page.");
-        if input.len() > 64 {
+        let (time, id) = input.split_once('_').ok_or_else(bad)?;
+        let digits = !time.is_empty() && time.len() <= 18 && time.bytes().all(|b| b.is_ascii_digit());
+        let hex = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if !(digits && hex) {
             return Err(bad());
         }
-        let (time, id) = input.split_once('_').ok_or_else(bad)?;
         Ok(Cursor { at: time.parse().map_err(|_| bad())?, id: Uuid::parse_str(id).map_err(|_| bad())? })
     }
 
@@ -63,7 +67,8 @@ mod tests {
     fn a_cursor_round_trips_and_garbage_is_a_bad_request() {
         let cursor = Cursor { at: 1_700_000_000_123, id: Uuid::now_v7() };
         assert_eq!(Cursor::parse(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "x_y", "12", "12_notauuid"] {
+        let id = cursor.id.simple().to_string();
+        for bad in ["", "x_y", "12", "12_notauuid", &format!("+1_{id}"), &format!("1_{}", cursor.id)] {
             assert!(Cursor::parse(bad).is_err(), "{bad}");
         }
     }

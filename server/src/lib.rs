@@ -132,7 +132,7 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
     let same_origin =
         Arc::new(SameOrigin { public_origin: config.public_url.clone(), trusted_origins: config.cors_origins.clone() });
 
-    let (api_routes, _) = api::router(upload_body_limit);
+    let (api_routes, _) = api::router(upload_body_limit, config.max_audio_file_size);
     let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
         .route("/echoes/{id}/audio", get(serve_audio))

@@ -35,6 +35,15 @@ async fn login(app: &mut TestApp, email: &str) -> (String, String) {
     (tokens["access_token"].as_str().unwrap().to_owned(), tokens["refresh_token"].as_str().unwrap().to_owned())
 }
 
+/// A client signed in as a fresh admin, and its access token.
+async fn an_admin(app: &TestApp) -> (TestApp, String) {
+    let mut admin = app.client();
+    register(&mut admin, "admin@example.org").await;
+    app.make_admin("admin@example.org").await;
+    let (token, _) = login(&mut admin, "admin@example.org").await;
+    (admin, token)
+}
+
 /// A personal token of `scope`, made with `access`.
 async fn personal_token(app: &mut TestApp, access: &str, scope: &str) -> String {
     let body = json!({ "name": format!("{scope} script"), "scope": scope });
@@ -279,10 +288,7 @@ on_every_backend! {
         let refused = user.api("GET", "/admin/users", Some(&user_token), None).await;
         assert_eq!((refused.status, code(&refused)), (StatusCode::FORBIDDEN, "forbidden".to_owned()));
 
-        let mut admin = app.client();
-        register(&mut admin, "admin@example.org").await;
-        app.make_admin("admin@example.org").await;
-        let (admin_token, _) = login(&mut admin, "admin@example.org").await;
+        let (mut admin, admin_token) = an_admin(&app).await;
         uploaded(&mut user, &user_token, Emotion::Calm, "").await;
         let listed = admin.api("GET", "/admin/users", Some(&admin_token), None).await;
         assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
@@ -309,10 +315,7 @@ on_every_backend! {
     }
 
     async fn a_disabled_account_stops_at_once_and_comes_back_when_enabled(app) {
-        let mut admin = app.client();
-        register(&mut admin, "admin@example.org").await;
-        app.make_admin("admin@example.org").await;
-        let (admin_token, _) = login(&mut admin, "admin@example.org").await;
+        let (mut admin, admin_token) = an_admin(&app).await;
         // Ada has a token and a browser session.
         let mut api = app.client();
         let (ada_token, ada_refresh) = register(&mut api, "ada@example.org").await;
@@ -358,10 +361,7 @@ on_every_backend! {
     }
 
     async fn deleting_an_account_removes_its_echoes_and_their_audio(app) {
-        let mut admin = app.client();
-        register(&mut admin, "admin@example.org").await;
-        app.make_admin("admin@example.org").await;
-        let (admin_token, _) = login(&mut admin, "admin@example.org").await;
+        let (mut admin, admin_token) = an_admin(&app).await;
         let mut ada = app.client();
         let (ada_token, _) = register(&mut ada, "ada@example.org").await;
         for emotion in [Emotion::Calm, Emotion::Joy, Emotion::Fear] {
@@ -401,5 +401,175 @@ on_every_backend! {
         assert!(docs.header("content-security-policy").contains("script-src 'self'"));
         let script = app.get("/docs/swagger-initializer.js").await;
         assert!(script.text().contains("/api/v1/openapi.json"), "{}", script.text());
+    }
+}
+
+/// Every operation that needs a signed-in caller, and whether it writes.
+/// `{id}` is filled with a real echo (or account) of the caller's.
+const SIGNED_IN: &[(&str, &str, bool)] = &[
+    ("POST", "/auth/logout", false),
+    ("GET", "/auth/me", false),
+    ("PATCH", "/auth/me", true),
+    ("GET", "/auth/tokens", false),
+    ("POST", "/auth/tokens", true),
+    ("DELETE", "/auth/tokens/{id}", true),
+    ("GET", "/echoes", false),
+    ("POST", "/echoes", true),
+    ("POST", "/echoes/uploads", true),
+    ("POST", "/echoes/uploads/{id}/complete", true),
+    ("GET", "/echoes/random?emotion=calm", false),
+    ("GET", "/echoes/{id}", false),
+    ("PATCH", "/echoes/{id}", true),
+    ("DELETE", "/echoes/{id}", true),
+    ("GET", "/echoes/{id}/audio", false),
+    ("GET", "/admin/users", false),
+    ("PATCH", "/admin/users/{id}", true),
+    ("DELETE", "/admin/users/{id}", true),
+];
+
+/// A plausible body for each operation (the refusals come before it is read).
+fn body_for(method: &str, path: &str) -> Option<Value> {
+    match (method, path) {
+        ("PATCH", "/auth/me") => Some(json!({ "display_name": "X" })),
+        ("POST", "/auth/tokens") => Some(json!({ "name": "t", "scope": "read" })),
+        ("POST", "/echoes/uploads") => Some(json!({ "size": 10, "content_type": "audio/wav" })),
+        ("POST", "/echoes/uploads/{id}/complete") => Some(json!({ "emotion": "calm" })),
+        ("PATCH", "/echoes/{id}") => Some(json!({ "title": "x" })),
+        ("PATCH", "/admin/users/{id}") => Some(json!({ "disabled": true })),
+        ("POST", "/echoes") => None,
+        _ => None,
+    }
+}
+
+on_every_backend! {
+    async fn every_signed_in_operation_refuses_anonymous_disabled_and_read_only_callers(app) {
+        let (mut admin, admin_token) = an_admin(&app).await;
+        let mut ada = app.client();
+        let (ada_token, _) = register(&mut ada, "ada@example.org").await;
+        let echo_id = uploaded(&mut ada, &ada_token, Emotion::Calm, "").await["id"].as_str().unwrap().to_owned();
+        let reader = personal_token(&mut ada, &ada_token, "read").await;
+        let admin_reader = personal_token(&mut admin, &admin_token, "read").await;
+        let mut bob = app.client();
+        let (bob_token, _) = register(&mut bob, "bob@example.org").await;
+
+        for &(method, template, writes) in SIGNED_IN {
+            let path = template.replace("{id}", &echo_id);
+            let anonymous = app.client().api(method, &path, None, body_for(method, template)).await;
+            assert_eq!((anonymous.status, code(&anonymous)), (StatusCode::UNAUTHORIZED, "unauthenticated".to_owned()), "anonymous {method} {template}");
+            if writes {
+                let token = if template.starts_with("/admin") { &admin_reader } else { &reader };
+                let read_only = app.client().api(method, &path, Some(token), body_for(method, template)).await;
+                assert_eq!((read_only.status, code(&read_only)), (StatusCode::FORBIDDEN, "insufficient_scope".to_owned()), "read-only {method} {template}");
+            }
+        }
+        // Bob is disabled: every operation refuses him at once.
+        let bob_id = bob.api("GET", "/auth/me", Some(&bob_token), None).await.json::<Value>()["id"].as_str().unwrap().to_owned();
+        admin.api("PATCH", &format!("/admin/users/{bob_id}"), Some(&admin_token), Some(json!({ "disabled": true }))).await;
+        for &(method, template, _) in SIGNED_IN {
+            let path = template.replace("{id}", &echo_id);
+            let refused = bob.api(method, &path, Some(&bob_token), body_for(method, template)).await;
+            assert_eq!((refused.status, code(&refused)), (StatusCode::FORBIDDEN, "account_disabled".to_owned()), "disabled {method} {template}");
+        }
+        // Admin operations are for admins.
+        for (method, body) in [("PATCH", Some(json!({ "disabled": true }))), ("DELETE", None)] {
+            let response = ada.api(method, &format!("/admin/users/{bob_id}"), Some(&ada_token), body).await;
+            assert_eq!((response.status, code(&response)), (StatusCode::FORBIDDEN, "forbidden".to_owned()), "{method}");
+        }
+    }
+
+    async fn a_bearer_token_needs_no_same_origin_proof_but_a_cookie_does(app) {
+        let mut client = app.client();
+        let (access, _) = register(&mut client, "ada@example.org").await;
+        client.headers = vec![("origin", "http://evil.example".into()), ("sec-fetch-site", "cross-site".into())];
+        let with_token = client.api("PATCH", "/auth/me", Some(&access), Some(json!({ "display_name": "From an app" }))).await;
+        assert_eq!(with_token.status, StatusCode::OK, "a token cannot be sent by another site: {}", with_token.text());
+        let mut browser = app.client();
+        browser.signed_up("bob@example.org").await;
+        browser.headers = client.headers.clone();
+        let with_cookie = browser.api("PATCH", "/auth/me", None, Some(json!({ "display_name": "Forged" }))).await;
+        assert_eq!(with_cookie.status, StatusCode::FORBIDDEN);
+        let cookie_and_token = browser.api("PATCH", "/auth/me", Some(&access), Some(json!({ "display_name": "Forged" }))).await;
+        assert_eq!(cookie_and_token.status, StatusCode::FORBIDDEN, "a cookie alongside still needs the proof");
+    }
+
+    async fn the_readme_http_surface_matches_the_openapi_document(app) {
+        let doc: Value = app.get("/api/v1/openapi.json").await.json();
+        let mut documented: Vec<String> = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        let table = readme.split("### The HTTP surface").nth(1).unwrap().split("\n\n").nth(1).unwrap();
+        let mut listed: Vec<String> = Vec::new();
+        for row in table.lines().skip(2) {
+            let cell = row.split('|').nth(1).unwrap_or_default();
+            for part in cell.split(',') {
+                let part = part.trim().trim_matches('`');
+                if let Some((method, path)) = part.split_once(' ') {
+                    if path.starts_with('/') && !path.starts_with("/api/v1/openapi") && !path.starts_with("/docs")
+                        && !path.starts_with("/health") && !path.starts_with("/ready") {
+                        listed.push(format!("{method} {path}"));
+                    }
+                }
+            }
+        }
+        documented.sort();
+        listed.sort();
+        assert_eq!(listed, documented, "the README's table and the OpenAPI document list the same operations");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_log_ins_are_throttled_like_the_pages() {
+    for backend in support::backends() {
+        let app = TestApp::start(backend, &[("LOGIN_MAX_FAILURES", "3"), ("LOGIN_BLOCK_SECONDS", "60")]).await;
+        let mut client = app.client();
+        register(&mut client, "ada@example.org").await;
+        let wrong = json!({ "email": "ada@example.org", "password": "not her password" });
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(client.api("POST", "/auth/login", None, Some(wrong.clone())).await.status);
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+        let right = json!({ "email": "ada@example.org", "password": PASSWORD });
+        let blocked = client.api("POST", "/auth/login", None, Some(right)).await;
+        assert_eq!((blocked.status, code(&blocked)), (StatusCode::TOO_MANY_REQUESTS, "too_many_requests".to_owned()));
+        assert!(!blocked.header("retry-after").is_empty());
+        app.finish().await;
+    }
+}
+
+on_every_backend_with_s3! {
+    async fn with_s3_an_api_client_uploads_straight_to_the_bucket(app) {
+        let mut client = app.client();
+        let (access, _) = register(&mut client, "ada@example.org").await;
+        let bytes = support::audio::wav_sine(0.5);
+        let body = json!({ "size": bytes.len(), "content_type": "audio/wav" });
+        let ticket = client.api("POST", "/echoes/uploads", Some(&access), Some(body)).await;
+        assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.text());
+        let ticket: Value = ticket.json();
+        assert_eq!((ticket["direct"].as_bool(), ticket["method"].as_str()), (Some(true), Some("PUT")));
+        let mut put = reqwest::Client::new().put(ticket["url"].as_str().unwrap());
+        for header in ticket["headers"].as_array().unwrap() {
+            let name = header["name"].as_str().unwrap();
+            if !name.eq_ignore_ascii_case("content-length") {
+                put = put.header(name, header["value"].as_str().unwrap());
+            }
+        }
+        assert_eq!(put.body(bytes.clone()).send().await.unwrap().status().as_u16(), 200);
+        let complete = ticket["complete_url"].as_str().unwrap().trim_start_matches("/api/v1").to_owned();
+        let fields = json!({ "emotion": "calm", "title": "Straight to the bucket", "tags": ["Sea", "sea"] });
+        let made = client.api("POST", &complete, Some(&access), Some(fields.clone())).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let echo: Value = made.json();
+        assert_eq!((echo["id"].clone(), echo["tags"].clone()), (ticket["upload_id"].clone(), json!(["sea"])));
+        let again = client.api("POST", &complete, Some(&access), Some(fields)).await;
+        assert_eq!(again.json::<Value>()["id"], echo["id"], "completing twice answers with the same echo");
+        let audio = client.api("GET", &format!("/echoes/{}/audio", echo["id"].as_str().unwrap()), Some(&access), None).await;
+        assert_eq!(audio.status, StatusCode::TEMPORARY_REDIRECT);
+        let unknown = client.api("POST", &format!("/echoes/uploads/{}/complete", uuid::Uuid::now_v7()), Some(&access), Some(json!({ "emotion": "joy" }))).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     }
 }

@@ -21,6 +21,9 @@ impl Email {
             return Err(invalid());
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
+        if local.contains('@') {
+            return Err(invalid());
+        }
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -107,19 +110,20 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX_CHARS: usize = 60;
 
+    /// Limits apply to the name as typed, before trimming (as the API documents them).
     pub fn parse(input: &str) -> Result<DisplayName, AppError> {
-        let name = input.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid("display_name", "Enter the name to show in Echoes."));
-        }
-        if name.len() > Self::MAX_CHARS * 4 || name.chars().count() > Self::MAX_CHARS {
+        if input.len() > Self::MAX_CHARS * 4 || input.chars().count() > Self::MAX_CHARS {
             return Err(AppError::invalid(
                 "display_name",
                 format!("Keep your name to {} characters or fewer.", Self::MAX_CHARS),
             ));
         }
-        if name.chars().any(char::is_control) {
+        if input.chars().any(char::is_control) {
             return Err(AppError::invalid("display_name", "Your name cannot contain control characters."));
+        }
+        let name = input.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("display_name", "Enter the name to show in Echoes."));
         }
         Ok(DisplayName(name.to_owned()))
     }

@@ -192,26 +192,15 @@ async fn revoke_family(state: &AppState, family_id: Uuid) -> Result<(), AppError
     Ok(())
 }
 
-/// API log-out: revokes the family of the access token the caller used
-/// (and of `refresh_token`, when given). A personal token is left alone:
-/// it is revoked by name, on purpose.
-pub async fn log_out(state: &AppState, caller: &CurrentUser, refresh_token: Option<&str>) -> Result<(), AppError> {
+/// API log-out: revokes the family of the access token the caller used. A
+/// personal token is left alone: it is revoked by its id, on purpose.
+pub async fn log_out(state: &AppState, caller: &CurrentUser) -> Result<(), AppError> {
     let mut families: Vec<Uuid> = Vec::new();
     if let Access::Token { token_id, .. } = caller.access {
         let family: Option<Option<Uuid>> = on_db!(&state.db, pool => sqlx::query_scalar(
             "SELECT family_id FROM api_tokens WHERE id = $1 AND user_id = $2",
         )
         .bind(token_id)
-        .bind(caller.id())
-        .fetch_optional(pool)
-        .await)?;
-        families.extend(family.flatten());
-    }
-    if let Some(token) = refresh_token.map(str::trim).filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN) {
-        let family: Option<Option<Uuid>> = on_db!(&state.db, pool => sqlx::query_scalar(
-            "SELECT family_id FROM api_tokens WHERE secret_hash = $1 AND user_id = $2 AND kind = 'refresh'",
-        )
-        .bind(digest(token))
         .bind(caller.id())
         .fetch_optional(pool)
         .await)?;
@@ -310,8 +299,8 @@ pub async fn create_personal(
     .fetch_one(pool)
     .await)?;
     if held >= MAX_PERSONAL_TOKENS {
-        return Err(AppError::invalid(
-            "name",
+        return Err(AppError::new(
+            ErrorCode::LimitReached,
             format!("You have {MAX_PERSONAL_TOKENS} tokens already. Revoke one you no longer use first."),
         ));
     }

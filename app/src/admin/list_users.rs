@@ -16,13 +16,12 @@ impl UserSearch {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: Option<&str>) -> Result<UserSearch, AppError> {
-        let Some(text) = input.map(str::trim).filter(|t| !t.is_empty()) else {
-            return Ok(UserSearch(None));
-        };
-        if text.len() > Self::MAX_CHARS * 4 || text.chars().count() > Self::MAX_CHARS {
+        let input = input.unwrap_or_default();
+        if input.len() > Self::MAX_CHARS * 4 || input.chars().count() > Self::MAX_CHARS {
             return Err(AppError::invalid("q", format!("Search for {} characters or fewer.", Self::MAX_CHARS)));
         }
-        Ok(UserSearch(Some(text.to_lowercase())))
+        let text = input.trim();
+        Ok(UserSearch((!text.is_empty()).then(|| text.to_lowercase())))
     }
 
     /// A `LIKE` pattern matching the text anywhere, wildcards escaped.

@@ -37,17 +37,60 @@ pub enum AudioFamily {
 impl AudioFamily {
     /// The family a declared Content-Type names, accepting the aliases
     /// browsers use (`audio/x-wav`, `audio/x-m4a`, `video/webm`, …).
+    /// Every declared type accepted, by family.
+    pub const DECLARED: &'static [(&'static str, AudioFamily)] = &[
+        ("audio/wav", AudioFamily::Wav),
+        ("audio/x-wav", AudioFamily::Wav),
+        ("audio/wave", AudioFamily::Wav),
+        ("audio/vnd.wave", AudioFamily::Wav),
+        ("audio/mpeg", AudioFamily::Mp3),
+        ("audio/mp3", AudioFamily::Mp3),
+        ("audio/mpeg3", AudioFamily::Mp3),
+        ("audio/x-mpeg", AudioFamily::Mp3),
+        ("audio/ogg", AudioFamily::Ogg),
+        ("audio/opus", AudioFamily::Ogg),
+        ("audio/vorbis", AudioFamily::Ogg),
+        ("application/ogg", AudioFamily::Ogg),
+        ("audio/webm", AudioFamily::WebM),
+        ("video/webm", AudioFamily::WebM),
+        ("audio/mp4", AudioFamily::Mp4),
+        ("audio/x-m4a", AudioFamily::Mp4),
+        ("audio/m4a", AudioFamily::Mp4),
+        ("audio/aac", AudioFamily::Mp4),
+        ("video/mp4", AudioFamily::Mp4),
+        ("audio/flac", AudioFamily::Flac),
+        ("audio/x-flac", AudioFamily::Flac),
+    ];
+
+    /// One of [`Self::DECLARED`] (in any case), then optionally `;` and
+    /// parameters in printable ASCII (`;codecs=opus`) — exactly what
+    /// [`Self::declared_pattern`] documents.
     pub fn from_declared(content_type: &str) -> Option<AudioFamily> {
-        let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        Some(match essence.as_str() {
-            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => AudioFamily::Wav,
-            "audio/mpeg" | "audio/mp3" | "audio/mpeg3" | "audio/x-mpeg" => AudioFamily::Mp3,
-            "audio/ogg" | "audio/opus" | "audio/vorbis" | "application/ogg" => AudioFamily::Ogg,
-            "audio/webm" | "video/webm" => AudioFamily::WebM,
-            "audio/mp4" | "audio/x-m4a" | "audio/m4a" | "audio/aac" | "video/mp4" => AudioFamily::Mp4,
-            "audio/flac" | "audio/x-flac" => AudioFamily::Flac,
-            _ => return None,
-        })
+        if content_type.len() > 200 || !content_type.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            return None;
+        }
+        let essence = content_type.split(';').next().unwrap_or_default();
+        Self::DECLARED.iter().find(|(name, _)| name.eq_ignore_ascii_case(essence)).map(|(_, family)| *family)
+    }
+
+    /// The regular expression (JSON Schema / ECMA-262) of what
+    /// [`Self::from_declared`] accepts, case-insensitive without flags.
+    pub fn declared_pattern() -> String {
+        let names: Vec<String> = Self::DECLARED
+            .iter()
+            .map(|(name, _)| {
+                name.chars()
+                    .map(|c| match c {
+                        c if c.is_ascii_alphabetic() => {
+                            format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                        }
+                        '.' => "\\.".to_owned(),
+                        c => c.to_string(),
+                    })
+                    .collect()
+            })
+            .collect();
+        format!("^({})(;[ -~]*)?$", names.join("|"))
     }
 
     /// The object-key extension for an upload declared as this family.
@@ -219,6 +262,9 @@ mod tests {
         assert_eq!(AudioFamily::from_declared("audio/x-m4a"), Some(AudioFamily::Mp4));
         assert_eq!(AudioFamily::from_declared("Audio/WAV"), Some(AudioFamily::Wav));
         assert_eq!(AudioFamily::from_declared("image/png"), None);
+        assert_eq!(AudioFamily::from_declared(" audio/wav"), None, "as documented: no padding");
+        assert_eq!(AudioFamily::from_declared("audio/wav;\n"), None);
+        assert!(AudioFamily::declared_pattern().starts_with("^([aA][uU][dD][iI][oO]/[wW][aA][vV]|"));
         assert_eq!(AudioFormat::OggOpus.family(), AudioFamily::from_declared("audio/ogg").unwrap());
     }
 

@@ -44,21 +44,18 @@ pub(crate) const fn max_bytes(max_chars: usize) -> usize {
     max_chars * 4
 }
 
+/// Limits are checked on the text as given, before trimming: the API
+/// documents them that way (`maxLength`, a pattern without control
+/// characters), so what it promises and what it does are the same.
 fn optional_text(input: &str, field: &str, max: usize) -> Result<Option<String>, AppError> {
-    if input.len() > max_bytes(max) + 1024 {
+    if input.len() > max_bytes(max) || input.chars().count() > max {
         return Err(AppError::invalid(field, format!("Keep the {field} to {max} characters or fewer.")));
     }
-    let text = input.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    if text.chars().count() > max {
-        return Err(AppError::invalid(field, format!("Keep the {field} to {max} characters or fewer.")));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if input.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err(AppError::invalid(field, format!("The {field} cannot contain control characters.")));
     }
-    Ok(Some(text.to_owned()))
+    let text = input.trim();
+    Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
 /// Tags from comma-separated input: trimmed, lower-cased, de-duplicated,
@@ -81,11 +78,10 @@ impl Tags {
         Self::from_items(input.split(','))
     }
 
-    /// Tags given one by one (a JSON array), under the same rules.
+    /// Tags given one by one (a JSON array), under the same rules; at most
+    /// [`Self::MAX_TAGS`] items, duplicates included.
     pub fn from_list(items: &[String]) -> Result<Tags, AppError> {
-        // Duplicates are allowed in, so bound the input by its size.
-        let bytes: usize = items.iter().map(|t| t.len() + 1).sum();
-        if items.len() > Self::MAX_TAGS * 8 || bytes > Self::MAX_INPUT_BYTES {
+        if items.len() > Self::MAX_TAGS {
             return Err(Self::too_many());
         }
         Self::from_items(items.iter().map(String::as_str))
@@ -99,6 +95,16 @@ impl Tags {
         let too_many = Self::too_many;
         let mut tags: Vec<String> = Vec::new();
         for raw in items {
+            // Checked as given, before cleaning (see `optional_text`).
+            if raw.len() > max_bytes(Self::MAX_CHARS) || raw.chars().count() > Self::MAX_CHARS {
+                return Err(AppError::invalid(
+                    "tags",
+                    format!("Keep each tag to {} characters or fewer.", Self::MAX_CHARS),
+                ));
+            }
+            if raw.chars().any(char::is_control) {
+                return Err(AppError::invalid("tags", "Tags cannot contain control characters."));
+            }
             let tag = raw.trim().trim_start_matches('#').trim().to_lowercase();
             // At most MAX_TAGS are kept, so this check is bounded too.
             if tag.is_empty() || tags.contains(&tag) {
@@ -106,15 +112,6 @@ impl Tags {
             }
             if tags.len() == Self::MAX_TAGS {
                 return Err(too_many());
-            }
-            if tag.chars().count() > Self::MAX_CHARS {
-                return Err(AppError::invalid(
-                    "tags",
-                    format!("Keep each tag to {} characters or fewer.", Self::MAX_CHARS),
-                ));
-            }
-            if tag.chars().any(char::is_control) {
-                return Err(AppError::invalid("tags", "Tags cannot contain control characters."));
             }
             tags.push(tag);
         }
@@ -128,9 +125,24 @@ impl AsRef<[String]> for Tags {
     }
 }
 
+/// The latest moment accepted: the end of year 9999 (Unix ms).
+pub const LATEST_MOMENT_MS: i64 = 253_402_300_799_999;
+
+/// A moment given as Unix milliseconds: from 1970 to the end of 9999.
+pub fn check_moment(millis: i64) -> Result<i64, AppError> {
+    if millis < 0 {
+        return Err(AppError::invalid("captured_at", "Pick a moment after 1970."));
+    }
+    if millis > LATEST_MOMENT_MS {
+        return Err(AppError::invalid("captured_at", "Pick a moment before the year 10000."));
+    }
+    Ok(millis)
+}
+
 /// When the moment happened. Accepts RFC 3339 (`2026-11-21T14:30:00+01:00`)
 /// or a form's `datetime-local` value (`2026-11-21T14:30`, read as UTC).
-/// Blank means `now`. More than a day in the future is refused.
+/// Blank means `now`. Any moment from 1970 on is taken as given (a clock
+/// that is wrong is the person's to correct, not ours to refuse).
 pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
     let text = input.trim();
     if text.is_empty() {
@@ -144,14 +156,7 @@ pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc()))
         .map_err(|_| AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30."))?;
-    let millis = parsed.timestamp_millis();
-    if millis > now + 24 * 3600 * 1000 {
-        return Err(AppError::invalid("captured_at", "That moment is in the future."));
-    }
-    if parsed.timestamp() < 0 {
-        return Err(AppError::invalid("captured_at", "Pick a moment after 1970."));
-    }
-    Ok(millis)
+    check_moment(parsed.timestamp_millis())
 }
 
 /// An echo id from a URL: a malformed one is a clear `400`.
@@ -189,20 +194,33 @@ impl Location {
             (v.len() <= 32).then(|| v.parse::<f64>().ok()).flatten().filter(|n| n.is_finite() && n.abs() <= max)
         };
         let (Some(latitude), Some(longitude)) = (number(latitude, 90.0), number(longitude, 180.0)) else {
-            return Err(AppError::invalid(
-                "location",
-                "The location must be a latitude from -90 to 90 and a longitude from -180 to 180.",
-            ));
+            return Err(Self::out_of_range());
         };
+        Self::from_coordinates(latitude, longitude, precise).map(Some)
+    }
+
+    fn out_of_range() -> AppError {
+        AppError::invalid(
+            "location",
+            "The location must be a latitude from -90 to 90 and a longitude from -180 to 180.",
+        )
+    }
+
+    /// Coordinates given as numbers; `precise` keeps them as given.
+    pub fn from_coordinates(latitude: f64, longitude: f64, precise: bool) -> Result<Location, AppError> {
+        let valid = |v: f64, max: f64| v.is_finite() && v.abs() <= max;
+        if !valid(latitude, 90.0) || !valid(longitude, 180.0) {
+            return Err(Self::out_of_range());
+        }
         let round = |v: f64| {
             let factor = 10f64.powi(Self::COARSE_DECIMALS);
             (v * factor).round() / factor
         };
-        Ok(Some(if precise {
+        Ok(if precise {
             Location { latitude, longitude }
         } else {
             Location { latitude: round(latitude), longitude: round(longitude) }
-        }))
+        })
     }
 }
 
@@ -237,6 +255,8 @@ pub struct EchoMetadataDraft {
     latitude: Option<String>,
     longitude: Option<String>,
     precise: bool,
+    /// Set from numbers, instead of the two text fields.
+    location: Option<Location>,
 }
 
 impl EchoMetadataDraft {
@@ -265,6 +285,18 @@ impl EchoMetadataDraft {
         Ok(true)
     }
 
+    /// Sets the moment from Unix milliseconds (the API).
+    pub fn set_captured_at_millis(&mut self, millis: i64) -> Result<(), AppError> {
+        self.captured_at = Some(check_moment(millis)?);
+        Ok(())
+    }
+
+    /// Sets the place from numbers (the API).
+    pub fn set_location(&mut self, latitude: f64, longitude: f64, precise: bool) -> Result<(), AppError> {
+        self.location = Some(Location::from_coordinates(latitude, longitude, precise)?);
+        Ok(())
+    }
+
     /// Sets the tags from a list (a JSON array).
     pub fn set_tag_list(&mut self, tags: &[String]) -> Result<(), AppError> {
         self.tags = Tags::from_list(tags)?;
@@ -275,7 +307,10 @@ impl EchoMetadataDraft {
     /// coordinates, and the moment defaults to `now`.
     pub fn finish(self, now: i64) -> Result<EchoMetadata, AppError> {
         let emotion = self.emotion.ok_or_else(no_emotion)?;
-        let location = Location::parse(self.latitude.as_deref(), self.longitude.as_deref(), self.precise)?;
+        let location = match self.location {
+            Some(location) => Some(location),
+            None => Location::parse(self.latitude.as_deref(), self.longitude.as_deref(), self.precise)?,
+        };
         Ok(EchoMetadata {
             emotion,
             title: self.title,
@@ -359,7 +394,9 @@ mod tests {
         assert_eq!(parse_captured_at("2020-01-02T03:04", now).unwrap(), 1_577_934_240_000);
         assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now).unwrap(), 1_577_934_240_000);
         assert!(parse_captured_at("yesterday", now).is_err());
-        assert!(parse_captured_at("2099-01-01T00:00", now).is_err());
+        assert!(parse_captured_at("1969-12-31T23:59", now).is_err());
+        assert_eq!(parse_captured_at("2099-01-01T00:00", now).unwrap(), 4_070_908_800_000);
+        assert!(check_moment(LATEST_MOMENT_MS + 1).is_err() && check_moment(-1).is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub struct UsersQuery {
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// The previous page's `next_cursor`.
-    #[param(max_length = 64)]
+    #[param(pattern = r"^[0-9]{1,18}_[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
     /// Accounts per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -49,7 +49,7 @@ pub async fn list_users(
     Query(query): Query<UsersQuery>,
 ) -> ApiResult<Json<UserPage>> {
     let search = UserSearch::parse(query.q.as_deref())?;
-    let cursor = Cursor::parse_optional(query.cursor.as_deref())?;
+    let cursor = query.cursor.as_deref().map(Cursor::parse).transpose()?;
     let size = PageSize::parse(query.limit)?;
     Ok(Json(service::list(&state, &caller, &search, cursor, size).await?))
 }

@@ -19,21 +19,26 @@ use super::error::{ApiResult, Caller, ErrorBody, Json, Path};
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// Stored lower-cased.
-    #[schema(example = "ada@example.org")]
+    #[schema(example = "ada@example.org", format = Email, max_length = 254)]
     pub email: String,
     /// 8 to 128 characters.
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     pub password: String,
-    /// 1 to 60 characters.
-    #[schema(example = "Ada")]
+    /// 1 to 60 characters, not only spaces, no control characters.
+    #[schema(
+        example = "Ada",
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub display_name: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
-    #[schema(example = "ada@example.org")]
+    #[schema(example = "ada@example.org", max_length = 1024)]
     pub email: String,
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 1, max_length = 128)]
     pub password: String,
 }
 
@@ -43,18 +48,15 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-#[derive(Deserialize, ToSchema, Default)]
-pub struct LogoutRequest {
-    /// Also revoke this refresh token's family (it may belong to another
-    /// log-in than the access token used).
-    #[serde(default)]
-    pub refresh_token: Option<String>,
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct ProfileChange {
-    /// 1 to 60 characters.
-    #[schema(example = "Ada Lovelace")]
+    /// 1 to 60 characters, not only spaces, no control characters.
+    #[schema(
+        example = "Ada Lovelace",
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub display_name: String,
 }
 
@@ -91,7 +93,12 @@ impl TokenResponse {
 #[derive(Deserialize, ToSchema)]
 pub struct NewTokenRequest {
     /// What will use it ("Backup script"): 1 to 60 characters.
-    #[schema(example = "Backup script")]
+    #[schema(
+        example = "Backup script",
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// `read` (look and download) or `write` (everything).
     pub scope: Scope,
@@ -156,32 +163,21 @@ pub async fn refresh(
     Ok(Json(TokenResponse::new(issued, user)))
 }
 
-/// Revokes the tokens of this log-in.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth", request_body(content = LogoutRequest, description = "Optional"),
+/// Revokes the access and refresh tokens of the log-in whose access token
+/// signs this request (a personal token is revoked by its id instead).
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn logout(
-    State(state): State<AppState>,
-    Caller(caller): Caller,
-    body: axum::body::Bytes,
-) -> ApiResult<StatusCode> {
-    // The body is optional: none at all means "this log-in only".
-    let body: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LogoutRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            app::error::AppError::new(app::error::ErrorCode::Validation, format!("The body is not valid: {e}"))
-        })?
-    };
-    tokens::log_out(&state, &caller, body.refresh_token.as_deref()).await?;
+pub async fn logout(State(state): State<AppState>, Caller(caller): Caller) -> ApiResult<StatusCode> {
+    tokens::log_out(&state, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The signed-in account.
-#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/auth/me", tag = "auth", operation_id = "get_me", security(("bearer" = [])),
     responses(
         (status = 200, description = "Who is signed in", body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -192,7 +188,7 @@ pub async fn me(Caller(caller): Caller) -> Json<User> {
 }
 
 /// Changes the signed-in account's profile.
-#[utoipa::path(patch, path = "/auth/me", tag = "auth", request_body = ProfileChange, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/auth/me", tag = "auth", operation_id = "update_me", request_body = ProfileChange, security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed account", body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -209,7 +205,7 @@ pub async fn update_me(
 }
 
 /// The account's personal access tokens (never their secrets).
-#[utoipa::path(get, path = "/auth/tokens", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(get, path = "/auth/tokens", tag = "tokens", operation_id = "list_personal_tokens", security(("bearer" = [])),
     responses(
         (status = 200, description = "Tokens that still work, newest first", body = [PersonalToken]),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -219,11 +215,12 @@ pub async fn list_tokens(State(state): State<AppState>, Caller(caller): Caller) 
 }
 
 /// Makes a personal access token. Its secret is in this answer only.
-#[utoipa::path(post, path = "/auth/tokens", tag = "tokens", request_body = NewTokenRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/auth/tokens", tag = "tokens", operation_id = "create_personal_token", request_body = NewTokenRequest, security(("bearer" = [])),
     responses(
         (status = 201, description = "The token, with its secret", body = NewPersonalToken),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "A read-only token", body = ErrorBody),
+        (status = 409, description = "The account has as many tokens as it may (50)", body = ErrorBody),
         (status = 422, description = "A field is invalid", body = ErrorBody),
     ))]
 pub async fn create_token(
@@ -236,7 +233,7 @@ pub async fn create_token(
 }
 
 /// Revokes a personal access token.
-#[utoipa::path(delete, path = "/auth/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/auth/tokens/{id}", tag = "tokens", operation_id = "revoke_personal_token", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Revoked"),

@@ -25,11 +25,11 @@ use super::error::{ApiError, ApiResult, Caller, ErrorBody, Json, Path, Query};
 pub struct ListQuery {
     /// Only echoes of this emotion.
     pub emotion: Option<Emotion>,
-    /// Only echoes with this tag.
-    #[param(max_length = 160)]
+    /// Only echoes with this tag (one tag: no commas).
+    #[param(max_length = 40, pattern = r"^[^,\x00-\x1f\x7f-\x9f]*$")]
     pub tag: Option<String>,
     /// The previous page's `next_cursor`.
-    #[param(max_length = 64)]
+    #[param(pattern = r"^[0-9]{1,18}_[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
     /// Echoes per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -46,22 +46,51 @@ pub struct RandomQuery {
 #[derive(Deserialize, ToSchema)]
 pub struct EchoFields {
     pub emotion: Emotion,
-    #[schema(max_length = 120)]
+    /// Blank means none.
+    #[schema(max_length = 120, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub title: Option<String>,
-    #[schema(max_length = 5000)]
+    /// A note or transcript; blank means none.
+    #[schema(max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub note: Option<String>,
-    /// At most 20, of at most 40 characters each; cleaned and lower-cased.
-    pub tags: Option<Vec<String>>,
-    /// When it happened: RFC 3339 (default: now).
-    #[schema(example = "2026-11-21T14:30:00Z")]
-    pub captured_at: Option<String>,
+    /// Cleaned (`#` and spaces trimmed), lower-cased, duplicates dropped.
+    #[schema(max_items = 20, inline)]
+    pub tags: Option<Vec<TagText>>,
+    /// When it happened, in Unix milliseconds (default: now).
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_i64, example = 1_763_735_400_000_i64)]
+    #[serde(default, deserialize_with = "super::error::whole::option_i64")]
+    pub captured_at: Option<i64>,
+    /// Where it was recorded, if you want to keep that.
+    pub location: Option<Place>,
+}
+
+/// One tag as sent: at most 40 characters, no control characters.
+#[derive(Deserialize)]
+pub struct TagText(pub String);
+
+impl utoipa::PartialSchema for TagText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(40))
+            .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*$"))
+            .description(Some("A tag: `#` and spaces are trimmed, and it is lower-cased."))
+            .into()
+    }
+}
+
+impl ToSchema for TagText {}
+
+/// A place on Earth.
+#[derive(Deserialize, ToSchema)]
+pub struct Place {
     #[schema(minimum = -90, maximum = 90)]
-    pub latitude: Option<f64>,
+    pub latitude: f64,
     #[schema(minimum = -180, maximum = 180)]
-    pub longitude: Option<f64>,
+    pub longitude: f64,
     /// Keep the exact spot (default: rounded to about 1 km).
     #[serde(default)]
-    pub location_precise: bool,
+    pub precise: bool,
 }
 
 /// What to change about an echo; fields left out stay as they are, and
@@ -70,12 +99,14 @@ pub struct EchoFields {
 pub struct EchoPatch {
     pub emotion: Option<Emotion>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 120)]
+    #[schema(value_type = Option<String>, max_length = 120, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 5000)]
+    #[schema(value_type = Option<String>, max_length = 5000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub note: Option<Option<String>>,
-    pub tags: Option<Vec<String>>,
+    /// Replaces every tag.
+    #[schema(max_items = 20, inline)]
+    pub tags: Option<Vec<TagText>>,
 }
 
 /// A field that is present (even as `null`) is `Some`.
@@ -85,11 +116,13 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 
 #[derive(Deserialize, ToSchema)]
 pub struct UploadRequest {
-    /// The file's size in bytes.
+    /// The file's size in bytes (the limit is in the `maximum`).
     #[schema(minimum = 1)]
+    #[serde(deserialize_with = "super::error::whole::u64")]
     pub size: u64,
-    /// The file's type (`audio/webm`, `audio/mpeg`, …).
-    #[schema(example = "audio/wav")]
+    /// The file's type (`audio/webm`, `audio/mpeg;codecs=…`, …; the accepted
+    /// ones are in the `pattern`).
+    #[schema(example = "audio/wav", max_length = 200)]
     pub content_type: String,
 }
 
@@ -115,7 +148,7 @@ pub struct UploadTicket {
 }
 
 /// Uploads an audio file (multipart) as a new echo.
-#[utoipa::path(post, path = "/echoes", tag = "echoes", security(("bearer" = [])),
+#[utoipa::path(post, path = "/echoes", tag = "echoes", operation_id = "upload_echo", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", content = inline(UploadForm),
         description = "`audio` (the file) and the echo's fields"),
     responses(
@@ -151,7 +184,7 @@ pub struct UploadForm {
 }
 
 /// Starts an upload: with S3, a presigned PUT straight to the bucket.
-#[utoipa::path(post, path = "/echoes/uploads", tag = "echoes", request_body = UploadRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/echoes/uploads", tag = "echoes", operation_id = "start_upload", request_body = UploadRequest, security(("bearer" = [])),
     responses(
         (status = 201, description = "Where to send the file", body = UploadTicket),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -190,7 +223,7 @@ pub async fn start_upload(
 }
 
 /// Makes the echo once its file has arrived in the bucket.
-#[utoipa::path(post, path = "/echoes/uploads/{id}/complete", tag = "echoes", request_body = EchoFields,
+#[utoipa::path(post, path = "/echoes/uploads/{id}/complete", tag = "echoes", operation_id = "complete_upload", request_body = EchoFields,
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The upload's id")),
     responses(
@@ -218,26 +251,25 @@ fn metadata_of(fields: EchoFields) -> Result<app::echoes::EchoMetadata, AppError
     let now = now_millis();
     let mut draft = EchoMetadataDraft::default();
     draft.set("emotion", fields.emotion.as_str(), now)?;
-    let texts = [("title", fields.title), ("note", fields.note), ("captured_at", fields.captured_at)];
-    for (name, value) in texts {
+    for (name, value) in [("title", fields.title), ("note", fields.note)] {
         if let Some(value) = value {
             draft.set(name, &value, now)?;
         }
     }
-    if let Some(tags) = &fields.tags {
-        draft.set_tag_list(tags)?;
+    if let Some(tags) = fields.tags {
+        draft.set_tag_list(&tags.into_iter().map(|t| t.0).collect::<Vec<_>>())?;
     }
-    for (name, value) in [("latitude", fields.latitude), ("longitude", fields.longitude)] {
-        if let Some(value) = value {
-            draft.set(name, &value.to_string(), now)?;
-        }
+    if let Some(millis) = fields.captured_at {
+        draft.set_captured_at_millis(millis)?;
     }
-    draft.set("location_precise", if fields.location_precise { "true" } else { "false" }, now)?;
+    if let Some(place) = fields.location {
+        draft.set_location(place.latitude, place.longitude, place.precise)?;
+    }
     draft.finish(now)
 }
 
 /// My echoes, newest first, a page at a time.
-#[utoipa::path(get, path = "/echoes", tag = "echoes", params(ListQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/echoes", tag = "echoes", operation_id = "list_echoes", params(ListQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "One page", body = EchoPage),
         (status = 400, description = "A malformed cursor", body = ErrorBody),
@@ -250,13 +282,13 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<EchoPage>> {
     let filter = EchoFilter { emotion: query.emotion, ..EchoFilter::parse(None, query.tag.as_deref())? };
-    let cursor = EchoCursor::parse_optional(query.cursor.as_deref())?;
+    let cursor = query.cursor.as_deref().map(EchoCursor::parse).transpose()?;
     let size = PageSize::parse(query.limit)?;
     Ok(Json(service::list(&state, &caller, &filter, cursor, size).await?))
 }
 
 /// A random echo of mine with this emotion.
-#[utoipa::path(get, path = "/echoes/random", tag = "echoes", params(RandomQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/echoes/random", tag = "echoes", operation_id = "random_echo", params(RandomQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "A random echo", body = Echo),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -273,7 +305,7 @@ pub async fn random(
 }
 
 /// One of my echoes.
-#[utoipa::path(get, path = "/echoes/{id}", tag = "echoes", security(("bearer" = [])),
+#[utoipa::path(get, path = "/echoes/{id}", tag = "echoes", operation_id = "get_echo", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The echo's id")),
     responses(
         (status = 200, description = "The echo", body = Echo),
@@ -290,7 +322,7 @@ pub async fn get(
 }
 
 /// Changes an echo's emotion, title, note or tags.
-#[utoipa::path(patch, path = "/echoes/{id}", tag = "echoes", request_body = EchoPatch, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/echoes/{id}", tag = "echoes", operation_id = "update_echo", request_body = EchoPatch, security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The echo's id")),
     responses(
         (status = 200, description = "The echo as it is now", body = Echo),
@@ -311,13 +343,13 @@ pub async fn update(
         emotion: patch.emotion,
         title: patch.title.map(|t| Title::parse(t.as_deref().unwrap_or_default())).transpose()?,
         note: patch.note.map(|n| Note::parse(n.as_deref().unwrap_or_default())).transpose()?,
-        tags: patch.tags.as_deref().map(Tags::from_list).transpose()?,
+        tags: patch.tags.map(|t| Tags::from_list(&t.into_iter().map(|t| t.0).collect::<Vec<_>>())).transpose()?,
     };
     Ok(Json(service::update(&state, &caller, id, &changes).await?))
 }
 
 /// Deletes an echo and its audio.
-#[utoipa::path(delete, path = "/echoes/{id}", tag = "echoes", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/echoes/{id}", tag = "echoes", operation_id = "delete_echo", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The echo's id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -337,7 +369,7 @@ pub async fn delete(
 
 /// The echo's audio, with HTTP Range support (or, with S3, a redirect to a
 /// short-lived signed URL).
-#[utoipa::path(get, path = "/echoes/{id}/audio", tag = "echoes", security(("bearer" = [])),
+#[utoipa::path(get, path = "/echoes/{id}/audio", tag = "echoes", operation_id = "get_echo_audio", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The echo's id"),
         ("Range" = Option<String>, Header, description = "`bytes=start-end`"),

@@ -166,3 +166,45 @@ impl OptionalFromRequestParts<AppState> for Caller {
 pub async fn not_found() -> ApiError {
     ApiError(AppError::new(ErrorCode::NotFound, "No such API endpoint. See /api/v1/openapi.json."))
 }
+
+/// JSON Schema counts `450.0` as an integer; serde does not. These accept
+/// any JSON number that is whole and in range, so what the document calls
+/// an integer is taken as one.
+pub mod whole {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let value = serde_json::Number::deserialize(d)?;
+        if let Some(n) = value.as_i64() {
+            return Ok(n as f64);
+        }
+        if let Some(n) = value.as_u64() {
+            return Ok(n as f64);
+        }
+        value.as_f64().filter(|n| n.fract() == 0.0).ok_or_else(|| D::Error::custom("expected a whole number"))
+    }
+
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let n = number(d)?;
+        if (0.0..=u64::MAX as f64).contains(&n) {
+            Ok(n as u64)
+        } else {
+            Err(D::Error::custom("expected a whole number of 0 or more"))
+        }
+    }
+
+    pub fn option_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(value) => {
+                let n = number(value).map_err(D::Error::custom)?;
+                if (i64::MIN as f64..=i64::MAX as f64).contains(&n) {
+                    Ok(Some(n as i64))
+                } else {
+                    Err(D::Error::custom("expected a whole number"))
+                }
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -64,9 +65,54 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Answers any operation may give, documented on each: a request that
+/// cannot be read, the rate limit, a dependency down; and for those with a
+/// body, one too large, of the wrong type, or with an invalid field.
+fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
+    let error = |description: &str| -> RefOr<Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+            .build()
+            .into()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let has_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| error(description));
+            };
+            add("400", "The request could not be read (a malformed id, body or cursor)");
+            add("429", "Too many requests from this address; retry after `Retry-After`");
+            add("503", "Busy, or the database or storage is unreachable; retry after `Retry-After`");
+            if has_body {
+                add("413", "The body is larger than allowed");
+                add("415", "The body is not of the documented type");
+                add("422", "A field is invalid (`field` names it)");
+            }
+        }
+    }
+}
+
+/// The limits that depend on configuration, written into the document.
+fn add_upload_limits(doc: &mut utoipa::openapi::OpenApi, max_audio_bytes: u64) {
+    use utoipa::openapi::schema::Schema;
+    let Some(components) = doc.components.as_mut() else { return };
+    if let Some(RefOr::T(Schema::Object(upload))) = components.schemas.get_mut("UploadRequest") {
+        if let Some(RefOr::T(Schema::Object(size))) = upload.properties.get_mut("size") {
+            size.maximum = Some(utoipa::Number::UInt(max_audio_bytes as usize));
+        }
+        if let Some(RefOr::T(Schema::Object(kind))) = upload.properties.get_mut("content_type") {
+            kind.pattern = Some(app::echoes::format::AudioFamily::declared_pattern());
+        }
+    }
+}
+
 /// The API's routes and its OpenAPI document, built together so they
 /// cannot disagree.
-pub fn routes(max_upload_body: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn routes(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (json_routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
@@ -91,13 +137,15 @@ pub fn routes(max_upload_body: usize) -> (Router<AppState>, utoipa::openapi::Ope
         .split_for_parts();
     // `POST /echoes` shares its path with `GET /echoes`.
     doc.merge(upload_doc);
+    add_shared_responses(&mut doc);
+    add_upload_limits(&mut doc, max_audio_bytes);
     let router = json_routes.merge(upload_route).fallback(error::not_found);
     (router, doc)
 }
 
 /// `/api/v1/…` and the OpenAPI document at `/api/v1/openapi.json`.
-pub fn router(max_upload_body: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (api, doc) = routes(max_upload_body);
+pub fn router(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (api, doc) = routes(max_upload_body, max_audio_bytes);
     let json = doc.clone();
     let router = api.route("/openapi.json", get(move || async move { axum::Json(json) }));
     (router, doc)
