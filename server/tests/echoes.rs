@@ -75,7 +75,7 @@ on_every_backend! {
             .await
             .json();
         let place = coarse.location.expect("a location");
-        assert_eq!((place.latitude, place.longitude), (52.52, 13.4), "rounded to about 1 km");
+        assert_eq!((place.latitude(), place.longitude()), (52.52, 13.4), "rounded to about 1 km");
         let exact: Echo = app
             .upload(
                 Upload::wav(Emotion::Joy)
@@ -86,7 +86,7 @@ on_every_backend! {
             .await
             .json();
         let place = exact.location.expect("a location");
-        assert_eq!((place.latitude, place.longitude), (52.520008, 13.404954));
+        assert_eq!((place.latitude(), place.longitude()), (52.520008, 13.404954));
         // Stored, not just answered.
         let fetched: Echo = app.call("echoes/get", &[("id", &exact.id.to_string())]).await.json();
         assert_eq!(fetched.location, exact.location);

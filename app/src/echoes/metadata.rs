@@ -172,11 +172,25 @@ pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Location {
-    pub latitude: f64,
-    pub longitude: f64,
+    latitude: f64,
+    longitude: f64,
 }
 
 impl Location {
+    pub fn latitude(self) -> f64 {
+        self.latitude
+    }
+
+    pub fn longitude(self) -> f64 {
+        self.longitude
+    }
+
+    /// A place read back from the database, checked when it was stored.
+    #[cfg(feature = "ssr")]
+    pub(crate) fn from_stored(latitude: f64, longitude: f64) -> Location {
+        Location { latitude, longitude }
+    }
+
     /// Two decimals of latitude are ~1.1 km (and less for longitude).
     const COARSE_DECIMALS: i32 = 2;
 

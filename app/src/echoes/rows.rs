@@ -49,7 +49,7 @@ impl EchoRow {
             duration_ms: self.duration_ms,
             peaks: self.peaks,
             location: match (self.latitude, self.longitude) {
-                (Some(latitude), Some(longitude)) => Some(super::Location { latitude, longitude }),
+                (Some(latitude), Some(longitude)) => Some(super::Location::from_stored(latitude, longitude)),
                 _ => None,
             },
         })
@@ -111,8 +111,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
         .bind(random_key())
         .bind(new.probe.as_ref().map(|p| p.duration_ms))
         .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
-        .bind(metadata.location.map(|l| l.latitude))
-        .bind(metadata.location.map(|l| l.longitude))
+        .bind(metadata.location.map(|l| l.latitude()))
+        .bind(metadata.location.map(|l| l.longitude()))
         .execute(&mut *tx)
         .await?;
         for tag in metadata.tags.as_ref() {

@@ -47,11 +47,11 @@ fn EchoDetail(echo: Echo) -> impl IntoView {
             {echo.location.map(|place| {
                 let map = format!(
                     "https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=14/{0}/{1}",
-                    place.latitude, place.longitude
+                    place.latitude(), place.longitude()
                 );
                 view! {
                     <p class="muted" data-testid="echo-place">
-                        "Recorded near " <a href=map rel="noopener noreferrer">{format!("{:.4}, {:.4}", place.latitude, place.longitude)}</a>
+                        "Recorded near " <a href=map rel="noopener noreferrer">{format!("{:.4}, {:.4}", place.latitude(), place.longitude())}</a>
                     </p>
                 }
             })}
