@@ -62,3 +62,30 @@ test('an admin disables an account and its next page load is signed out', async 
   expect(admin.errors).toEqual([]);
   expect(person.errors).toEqual([]);
 });
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the admin page searches, disables and enables with plain forms', async ({ browser }) => {
+    const admin = await newPage(browser);
+    const adminEmail = uniqueEmail('nojs-admin');
+    await signUp(admin.page, adminEmail, 'correct horse battery', 'Plain Admin');
+    const person = await newPage(browser);
+    const personEmail = uniqueEmail('nojs-person');
+    await signUp(person.page, personEmail, 'correct horse battery', 'Plain Person');
+    makeAdmin(adminEmail);
+
+    await admin.page.goto('/admin');
+    await admin.page.getByLabel('Find by email or name').fill(personEmail);
+    await admin.page.getByRole('button', { name: 'Search' }).click();
+    await expect(admin.page).toHaveURL(/\/admin\?q=/);
+    const row = admin.page.locator(`[data-testid="user-item"][data-email="${personEmail}"]`);
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await expect(admin.page).toHaveURL(/\/admin$/);
+    const again = admin.page.locator(`[data-testid="user-item"][data-email="${personEmail}"]`);
+    await expect(again.getByTestId('disabled')).toBeVisible();
+    await again.getByRole('button', { name: 'Enable' }).click();
+    await expect(admin.page.locator(`[data-testid="user-item"][data-email="${personEmail}"]`).getByTestId('disabled')).toHaveCount(0);
+    expect(admin.errors).toEqual([]);
+  });
+});
