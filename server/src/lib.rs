@@ -96,8 +96,8 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 /// them top to bottom (the code lists them innermost first):
 /// tracing span (with the matched route) → internal-error log → security
 /// headers → client address → rate limit → CSRF → server-function body
-/// limit → body timeout → CORS → session → session lifetime →
-/// server-function status → the route.
+/// limit → body timeout → CORS → session → session lifetime → a slot for
+/// the caller → server-function status → the route.
 pub fn router(state: AppState) -> Router {
     router_with_routes(state, page_routes())
 }
@@ -132,7 +132,7 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
     let same_origin =
         Arc::new(SameOrigin { public_origin: config.public_url.clone(), trusted_origins: config.cors_origins.clone() });
 
-    let (api_routes, _) = api::router(upload_body_limit, config.max_audio_file_size);
+    let api_routes = api::router(upload_body_limit, config.max_audio_file_size);
     let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
         .route("/echoes/{id}/audio", get(serve_audio))
@@ -146,6 +146,7 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(from_fn(server_fn_status::set_error_status))
+        .layer(from_fn(app::accounts::current_user::remember_caller))
         .layer(from_fn_with_state(config.sessions, session::enforce_lifetime))
         .layer(sessions)
         .layer(cors(&config))
@@ -221,7 +222,6 @@ pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
 pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
     use tower_sessions::session_store::ExpiredDeletion;
     let store = DbSessionStore::new(&state.db);
-    let db = state.db.clone();
     let state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
@@ -230,7 +230,7 @@ pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
             if let Err(err) = store.delete_expired().await {
                 tracing::warn!(error = %err, "expired-session cleanup failed; will retry");
             }
-            if let Err(err) = app::accounts::throttle::forget_old(&db, Duration::from_secs(24 * 3600)).await {
+            if let Err(err) = app::accounts::throttle::forget_old(&state.db, Duration::from_secs(24 * 3600)).await {
                 tracing::warn!(error = %err, "throttle cleanup failed; will retry");
             }
             if let Err(err) = app::accounts::tokens::forget_old(&state).await {

@@ -94,17 +94,28 @@ fn bearer_token(parts: &Parts) -> Result<Option<&str>, AppError> {
 }
 
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    if let Some(resolved) = parts.extensions.get::<Resolved>() {
-        return resolved.0.clone();
+    match parts.extensions.get::<CallerOfRequest>().cloned() {
+        Some(once) => once.0.get_or_init(|| resolve_uncached(parts, state)).await.clone(),
+        None => resolve_uncached(parts, state).await,
     }
-    let result = resolve_uncached(parts, state).await;
-    parts.extensions.insert(Resolved(result.clone()));
-    result
 }
 
-/// The answer for this request, kept so later extractions do not ask again.
-#[derive(Clone)]
-struct Resolved(Result<Option<CurrentUser>, AppError>);
+/// Where a request keeps its caller once worked out, so a page whose
+/// resources call several server functions reads the account once. It is
+/// shared by every copy of the request's parts (Leptos hands each server
+/// function a copy); [`remember_caller`] gives each request an empty one.
+#[derive(Clone, Default)]
+struct CallerOfRequest(std::sync::Arc<tokio::sync::OnceCell<Result<Option<CurrentUser>, AppError>>>);
+
+/// Middleware: an empty [`CallerOfRequest`] for each request (no I/O; the
+/// caller is looked up only when something asks).
+pub async fn remember_caller(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    request.extensions_mut().insert(CallerOfRequest::default());
+    next.run(request).await
+}
 
 async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
     if let Some(token) = bearer_token(parts)? {

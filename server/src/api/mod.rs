@@ -112,7 +112,7 @@ fn add_upload_limits(doc: &mut utoipa::openapi::OpenApi, max_audio_bytes: u64) {
 
 /// The API's routes and its OpenAPI document, built together so they
 /// cannot disagree.
-pub fn routes(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+fn routes(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (json_routes, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
@@ -144,9 +144,7 @@ pub fn routes(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>
 }
 
 /// `/api/v1/…` and the OpenAPI document at `/api/v1/openapi.json`.
-pub fn router(max_upload_body: usize, max_audio_bytes: u64) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn router(max_upload_body: usize, max_audio_bytes: u64) -> Router<AppState> {
     let (api, doc) = routes(max_upload_body, max_audio_bytes);
-    let json = doc.clone();
-    let router = api.route("/openapi.json", get(move || async move { axum::Json(json) }));
-    (router, doc)
+    api.route("/openapi.json", get(move || async move { axum::Json(doc) }))
 }
