@@ -195,31 +195,31 @@ async fn revoke_family(state: &AppState, family_id: Uuid) -> Result<(), AppError
 /// API log-out: revokes the family of the access token the caller used. A
 /// personal token is left alone: it is revoked by its id, on purpose.
 pub async fn log_out(state: &AppState, caller: &CurrentUser) -> Result<(), AppError> {
-    let mut families: Vec<Uuid> = Vec::new();
-    if let Access::Token { token_id, .. } = caller.access {
-        let family: Option<Option<Uuid>> = on_db!(&state.db, pool => sqlx::query_scalar(
-            "SELECT family_id FROM api_tokens WHERE id = $1 AND user_id = $2",
-        )
-        .bind(token_id)
-        .bind(caller.id())
-        .fetch_optional(pool)
-        .await)?;
-        families.extend(family.flatten());
+    let Access::Token { token_id, .. } = caller.access else {
+        return Ok(());
+    };
+    let family: Option<Option<Uuid>> = on_db!(&state.db, pool => sqlx::query_scalar(
+        "SELECT family_id FROM api_tokens WHERE id = $1 AND user_id = $2",
+    )
+    .bind(token_id)
+    .bind(caller.id())
+    .fetch_optional(pool)
+    .await)?;
+    match family.flatten() {
+        Some(family) => revoke_family(state, family).await,
+        None => Ok(()),
     }
-    for family in families {
-        revoke_family(state, family).await?;
-    }
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
 struct BearerRow {
-    id: Uuid,
-    user_id: Uuid,
+    token_id: Uuid,
     scope: String,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
+    #[sqlx(flatten)]
+    user: users::UserRow,
 }
 
 /// The account behind an access or personal token, with the token's id
@@ -228,27 +228,30 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<(Accou
     if token.len() > MAX_TOKEN_LEN || !(token.starts_with(ACCESS_PREFIX) || token.starts_with(PERSONAL_PREFIX)) {
         return Ok(None);
     }
-    let row = on_db!(&state.db, pool => sqlx::query_as::<_, BearerRow>(
-        "SELECT id, user_id, scope, expires_at, revoked_at, last_used_at FROM api_tokens \
-         WHERE secret_hash = $1 AND kind <> 'refresh'",
-    )
-    .bind(digest(token))
-    .fetch_optional(pool)
-    .await)?;
+    // The token and its account in one query: this runs on every API request.
+    let sql = format!(
+        "SELECT t.id AS token_id, t.scope, t.expires_at, t.revoked_at, t.last_used_at, {} \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1 AND t.kind <> 'refresh'",
+        crate::infra::db::qualified(users::COLUMNS, "u")
+    );
+    let row = on_db!(&state.db, pool => sqlx::query_as::<_, BearerRow>(&sql)
+        .bind(digest(token))
+        .fetch_optional(pool)
+        .await)?;
     let now = now_millis();
     let Some(row) = row.filter(|r| r.revoked_at.is_none() && r.expires_at.is_none_or(|t| t > now)) else {
         return Ok(None);
     };
     if row.last_used_at.is_none_or(|t| now - t >= LAST_USED_EVERY_MS) {
         on_db!(&state.db, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
-            .bind(row.id)
+            .bind(row.token_id)
             .bind(now)
             .execute(pool)
             .await
             .map(|_| ()))?;
     }
     let scope = Scope::parse(&row.scope).unwrap_or(Scope::Read);
-    Ok(users::find_by_id(&state.db, row.user_id).await?.map(|account| (account, row.id, scope)))
+    Ok(Some((row.user.into_account(), row.token_id, scope)))
 }
 
 #[derive(sqlx::FromRow)]

@@ -80,6 +80,12 @@ impl Db {
     }
 }
 
+/// A column list (`"id, email"`) with each column qualified by a table's
+/// alias (`"u.id, u.email"`), for joins.
+pub fn qualified(columns: &str, alias: &str) -> String {
+    columns.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Now, as stored: Unix milliseconds.
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
