@@ -1,5 +1,6 @@
 //! Keyset pagination shared by every newest-first list: a [`Cursor`] to
-//! continue from and a bounded [`PageSize`].
+//! continue from, its SQL condition, and a bounded [`PageSize`] — plus
+//! [`parse_id`], for the ids those lists hand out.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -38,6 +39,31 @@ impl Cursor {
     }
 }
 
+/// An id from a URL or a form (an echo's, an account's, a token's): a
+/// malformed one is a clear `400` naming `what`.
+pub fn parse_id(input: &str, what: &str) -> Result<Uuid, AppError> {
+    if input.len() > 64 {
+        return Err(AppError::bad_request(format!("That is not a valid {what} id.")));
+    }
+    Uuid::parse_str(input.trim()).map_err(|_| AppError::bad_request(format!("\"{input}\" is not a valid {what} id.")))
+}
+
+impl Cursor {
+    /// The SQL condition "older than the cursor" on the columns `time` and
+    /// `id`, the cursor's two values bound at `$first` and `$first + 1`.
+    /// The redundant `time <= $` gives the planner a range on the index;
+    /// the `OR` settles ties by id.
+    pub fn older_than_sql(time: &str, id: &str, first: usize) -> String {
+        let (t, i) = (first, first + 1);
+        format!(" AND {time} <= ${t} AND ({time} < ${t} OR {id} < ${i})")
+    }
+
+    /// The cursor to the page after `items`, when `more` follow them.
+    pub fn after<T>(more: bool, items: &[T], position: impl Fn(&T) -> Cursor) -> Option<String> {
+        items.last().filter(|_| more).map(|last| position(last).encode())
+    }
+}
+
 /// How many items one page holds: 1 to 100, 20 unless asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageSize(i64);
@@ -56,6 +82,20 @@ impl PageSize {
 
     pub fn get(self) -> i64 {
         self.0
+    }
+
+    /// How many rows to fetch: one more than a page, to learn whether
+    /// another page follows.
+    pub fn fetch_limit(self) -> i64 {
+        self.0 + 1
+    }
+
+    /// Cuts rows fetched with [`Self::fetch_limit`] to one page; true when
+    /// more follow.
+    pub fn cut<T>(self, rows: &mut Vec<T>) -> bool {
+        let more = rows.len() as i64 > self.0;
+        rows.truncate(self.0 as usize);
+        more
     }
 }
 

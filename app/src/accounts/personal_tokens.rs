@@ -111,6 +111,6 @@ pub async fn create_personal_token(name: String, scope: String) -> Result<NewPer
 pub async fn revoke_personal_token(id: String) -> Result<(), AppError> {
     use super::{tokens, CurrentUser};
     let caller = CurrentUser::of_request().await?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::bad_request("That is not a valid token id."))?;
+    let id = crate::paging::parse_id(&id, "token")?;
     tokens::revoke_personal(&crate::infra::state::app_state(), &caller, id).await
 }

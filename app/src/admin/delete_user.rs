@@ -68,7 +68,7 @@ pub async fn delete(
 #[server(prefix = "/_fn", endpoint = "admin/users/delete")]
 pub async fn delete_user(id: String) -> Result<(), AppError> {
     let caller = crate::accounts::CurrentUser::of_request().await?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::bad_request("That is not a valid account id."))?;
+    let id = crate::paging::parse_id(&id, "account")?;
     delete(&crate::infra::state::app_state(), &caller, id).await?;
     leptos_axum::redirect("/admin");
     Ok(())

@@ -70,11 +70,10 @@ pub async fn list(
         next += 1;
     }
     if before.is_some() {
-        let (t, i) = (next, next + 1);
-        sql.push_str(&format!(" AND created_at <= ${t} AND (created_at < ${t} OR id < ${i})"));
+        sql.push_str(&Cursor::older_than_sql("created_at", "id", next));
     }
     sql.push_str(" ORDER BY created_at DESC, id DESC LIMIT $1");
-    let limit = size.get() + 1;
+    let limit = size.fetch_limit();
     let mut rows = on_db!(&state.db, pool => {
         let mut query = sqlx::query_as::<_, Row>(&sql).bind(limit);
         if let Some(pattern) = &pattern {
@@ -85,11 +84,10 @@ pub async fn list(
         }
         query.fetch_all(pool).await
     })?;
-    let has_more = rows.len() as i64 > size.get();
-    rows.truncate(size.get() as usize);
+    let more = size.cut(&mut rows);
     let users: Vec<UserSummary> =
         rows.into_iter().map(|row| UserSummary::of(row.user.into_account(), row.echo_count)).collect();
-    let next_cursor = has_more.then(|| users.last().map(|u| Cursor { at: u.created_at, id: u.id }.encode())).flatten();
+    let next_cursor = Cursor::after(more, &users, |u| Cursor { at: u.created_at, id: u.id });
     Ok(UserPage { users, next_cursor })
 }
 

@@ -114,7 +114,7 @@ async fn summary(state: &crate::infra::state::AppState, id: Uuid) -> Result<User
 pub async fn update_user(id: String, action: String) -> Result<UserSummary, AppError> {
     use crate::accounts::Role;
     let caller = crate::accounts::CurrentUser::of_request().await?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::bad_request("That is not a valid account id."))?;
+    let id = crate::paging::parse_id(&id, "account")?;
     let changes = match action.as_str() {
         "disable" => UserChanges { disabled: Some(true), role: None },
         "enable" => UserChanges { disabled: Some(false), role: None },

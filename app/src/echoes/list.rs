@@ -50,12 +50,10 @@ pub async fn list(
     size: PageSize,
 ) -> Result<EchoPage, AppError> {
     use super::rows;
-    let mut rows = rows::list_page(&state.db, caller.id(), filter, before, size.get() + 1).await?;
-    let has_more = rows.len() as i64 > size.get();
-    rows.truncate(size.get() as usize);
+    let mut rows = rows::list_page(&state.db, caller.id(), filter, before, size.fetch_limit()).await?;
+    let more = size.cut(&mut rows);
     let echoes = rows.into_iter().map(rows::EchoRow::into_echo).collect::<Result<Vec<_>, _>>()?;
-    let next_cursor =
-        has_more.then(|| echoes.last().map(|e| EchoCursor { at: e.captured_at, id: e.id }.encode())).flatten();
+    let next_cursor = EchoCursor::after(more, &echoes, |e| EchoCursor { at: e.captured_at, id: e.id });
     Ok(EchoPage { echoes, next_cursor })
 }
 

@@ -161,10 +161,7 @@ pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
 
 /// An echo id from a URL: a malformed one is a clear `400`.
 pub fn parse_echo_id(input: &str) -> Result<Uuid, AppError> {
-    if input.len() > 64 {
-        return Err(AppError::bad_request("That is not a valid echo id."));
-    }
-    Uuid::parse_str(input.trim()).map_err(|_| AppError::bad_request(format!("\"{input}\" is not a valid echo id.")))
+    crate::paging::parse_id(input, "echo")
 }
 
 /// Where an echo was recorded. Private by default: only when the person

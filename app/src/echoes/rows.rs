@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use super::list::{EchoCursor, EchoFilter};
-use super::{Echo, EchoChanges, EchoMetadata};
+use super::{Echo, EchoChanges, EchoMetadata, Tags};
 use crate::emotion::Emotion;
 use crate::error::AppError;
 use crate::infra::db::{now_millis, Db};
@@ -85,8 +85,35 @@ fn random_key() -> i64 {
     (Uuid::new_v4().as_u128() >> 75) as i64
 }
 
+/// The `tags` column: the echo's tags as a JSON array.
+fn tags_json(tags: &Tags) -> Result<String, AppError> {
+    serde_json::to_string(tags.as_ref()).map_err(|e| AppError::internal("tags", e))
+}
+
+/// The statement adding `count` tags of one echo to `echo_tags` in one go:
+/// `$1` the echo, `$2` its owner, `$3` its moment, then one tag each.
+fn insert_tags_sql(count: usize) -> String {
+    let rows: Vec<String> = (0..count).map(|i| format!("($1, $2, ${}, $3)", i + 4)).collect();
+    format!("INSERT INTO echo_tags (echo_id, user_id, tag, captured_at) VALUES {}", rows.join(", "))
+}
+
+/// Writes an echo's tags inside the transaction `$tx` (either backend's).
+macro_rules! insert_tags {
+    ($tx:ident, $echo:expr, $owner:expr, $captured_at:expr, $tags:expr) => {{
+        let tags: &[String] = $tags;
+        if !tags.is_empty() {
+            let sql = insert_tags_sql(tags.len());
+            let mut query = sqlx::query(&sql).bind($echo).bind($owner).bind($captured_at);
+            for tag in tags {
+                query = query.bind(tag);
+            }
+            query.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
-    let tags_json = serde_json::to_string(new.metadata.tags.as_ref()).map_err(|e| AppError::internal("tags", e))?;
+    let tags_json = tags_json(&new.metadata.tags)?;
     let size = i64::try_from(new.size_bytes).map_err(|e| AppError::internal("size", e))?;
     let now = now_millis();
     let metadata = new.metadata;
@@ -115,15 +142,7 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
         .bind(metadata.location.map(|l| l.longitude()))
         .execute(&mut *tx)
         .await?;
-        for tag in metadata.tags.as_ref() {
-            sqlx::query("INSERT INTO echo_tags (echo_id, user_id, tag, captured_at) VALUES ($1, $2, $3, $4)")
-                .bind(new.id)
-                .bind(new.user_id)
-                .bind(tag)
-                .bind(metadata.captured_at)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_tags!(tx, new.id, new.user_id, metadata.captured_at, metadata.tags.as_ref());
         tx.commit().await
     })?;
     Ok(Echo {
@@ -153,10 +172,7 @@ pub async fn update_owned(
     if changes.is_empty() {
         return find_owned(db, user_id, id).await;
     }
-    let tags_json = match &changes.tags {
-        Some(tags) => Some(serde_json::to_string(tags.as_ref()).map_err(|e| AppError::internal("tags", e))?),
-        None => None,
-    };
+    let tags_json = changes.tags.as_ref().map(tags_json).transpose()?;
     // Only the columns being changed are set; $1 and $2 pick the row.
     let mut sets = Vec::new();
     let mut next = 3;
@@ -190,15 +206,7 @@ pub async fn update_owned(
         let row = query.fetch_optional(&mut *tx).await?;
         if let (Some(row), Some(tags)) = (&row, &changes.tags) {
             sqlx::query("DELETE FROM echo_tags WHERE echo_id = $1").bind(id).execute(&mut *tx).await?;
-            for tag in tags.as_ref() {
-                sqlx::query("INSERT INTO echo_tags (echo_id, user_id, tag, captured_at) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(user_id)
-                    .bind(tag)
-                    .bind(row.captured_at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            insert_tags!(tx, id, user_id, row.captured_at, tags.as_ref());
         }
         tx.commit().await?;
         Ok::<_, sqlx::Error>(row)
@@ -242,12 +250,12 @@ pub async fn list_page(
     Ok(rows)
 }
 
-/// The list query for the given filters. The redundant `captured_at <= $`
-/// gives the planner a range on the index; the `OR` settles ties by id.
-/// With a tag, the walk is over `echo_tags` in the same order.
+/// The list query for the given filters (keyset: see
+/// [`EchoCursor::older_than_sql`]). With a tag, the walk is over
+/// `echo_tags` in the same order.
 pub fn list_sql(by_emotion: bool, by_tag: bool, after_cursor: bool) -> String {
     let (mut sql, time, id) = if by_tag {
-        let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+        let columns = crate::infra::db::qualified(COLUMNS, "e");
         (
             format!(
                 "SELECT {columns} FROM echo_tags t JOIN echoes e ON e.id = t.echo_id \
@@ -266,8 +274,7 @@ pub fn list_sql(by_emotion: bool, by_tag: bool, after_cursor: bool) -> String {
         next += 1;
     }
     if after_cursor {
-        let (t, i) = (next, next + 1);
-        sql.push_str(&format!(" AND {time} <= ${t} AND ({time} < ${t} OR {id} < ${i})"));
+        sql.push_str(&EchoCursor::older_than_sql(time, id, next));
     }
     sql.push_str(&format!(" ORDER BY {time} DESC, {id} DESC LIMIT $2"));
     sql
