@@ -12,9 +12,15 @@ const localPort = 3100;
 const s3Port = 3101;
 const shortTakesPort = 3102;
 const s3ServerPort = 3190;
+// Sign-in providers for the local-disk deployment: the certified OIDC
+// provider (testkit/oidc) and testkit's GitHub-shaped OAuth 2 server.
+const oidcPort = 3191;
+const oauthPort = 3192;
+const localUrl = `http://127.0.0.1:${localPort}`;
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'echoes', 'target');
 const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
 const s3Bin = process.env.ECHOES_TEST_S3_BIN ?? join(targetDir, 'debug', 'echoes-test-s3');
+const oauthBin = process.env.ECHOES_TEST_OAUTH_BIN ?? join(targetDir, 'debug', 'echoes-test-oauth');
 const siteRoot = process.env.ECHOES_SITE_ROOT ?? resolve(__dirname, '..', 'target', 'site');
 // Workers load this file again: they reuse the main process's folder
 // (the admin story runs `echoes create-admin` on the local database).
@@ -78,7 +84,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
     { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length|microphone-/ },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account|sign-in-providers/ },
     // Chromium's real getUserMedia failing: a microphone whose permission
     // is not granted (the prompt is dismissed)…
     {
@@ -120,6 +126,29 @@ export default defineConfig({
   },
   webServer: [
     {
+      command: `node "${resolve(__dirname, '..', 'testkit', 'oidc', 'provider.mjs')}"`,
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        PATH: process.env.PATH ?? '',
+        OIDC_PORT: String(oidcPort),
+        OIDC_CLIENTS: JSON.stringify([
+          { client_id: 'echoes-e2e', client_secret: 'e2e-secret', redirect_uris: [`${localUrl}/auth/testoidc/callback`] },
+        ]),
+      },
+    },
+    {
+      command: `"${oauthBin}" ${oauthPort} echoes-e2e e2e-secret ${localUrl}/auth/testgh/callback`,
+      port: oauthPort,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
       command: `"${bin}"`,
       url: `http://127.0.0.1:${shortTakesPort}/health`,
       reuseExistingServer: false,
@@ -135,7 +164,22 @@ export default defineConfig({
       timeout: 60_000,
       stdout: 'pipe',
       stderr: 'pipe',
-      env: echoesEnv('local', localPort),
+      env: echoesEnv('local', localPort, {
+        PUBLIC_URL: localUrl,
+        OAUTH_PROVIDERS: 'testoidc,testgh',
+        OAUTH_TESTOIDC_LABEL: 'Test OIDC',
+        OAUTH_TESTOIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
+        OAUTH_TESTOIDC_CLIENT_ID: 'echoes-e2e',
+        OAUTH_TESTOIDC_CLIENT_SECRET: 'e2e-secret',
+        OAUTH_TESTGH_KIND: 'oauth2',
+        OAUTH_TESTGH_LABEL: 'Test GitHub',
+        OAUTH_TESTGH_CLIENT_ID: 'echoes-e2e',
+        OAUTH_TESTGH_CLIENT_SECRET: 'e2e-secret',
+        OAUTH_TESTGH_AUTHORIZE_URL: `http://127.0.0.1:${oauthPort}/login/oauth/authorize`,
+        OAUTH_TESTGH_TOKEN_URL: `http://127.0.0.1:${oauthPort}/login/oauth/access_token`,
+        OAUTH_TESTGH_USERINFO_URL: `http://127.0.0.1:${oauthPort}/user`,
+        OAUTH_TESTGH_EMAILS_URL: `http://127.0.0.1:${oauthPort}/user/emails`,
+      }),
     },
     {
       // The S3 server first, then Echoes pointed at it (creating its bucket).

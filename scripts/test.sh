@@ -21,7 +21,7 @@ cargo test -p server
 
 say "Release build"
 cargo leptos build --release
-cargo build -p testkit --bin echoes-test-s3
+cargo build -p testkit --bins
 
 say "The JSON API from outside: a curl script and schemathesis"
 scripts/api-check.sh
@@ -30,5 +30,6 @@ say "End-to-end tests in Chromium"
 export ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes"
 export ECHOES_SITE_ROOT="$(pwd)/target/site"
 export ECHOES_TEST_S3_BIN="$CARGO_TARGET_DIR/debug/echoes-test-s3"
+export ECHOES_TEST_OAUTH_BIN="$CARGO_TARGET_DIR/debug/echoes-test-oauth"
 (cd end2end && npx playwright test)
 say "All tests passed"

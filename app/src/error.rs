@@ -47,6 +47,10 @@ pub enum ErrorCode {
     LastAdmin,
     /// The account holds as many of these as it may (personal tokens…).
     LimitReached,
+    /// The provider account is linked to an Echoes account already.
+    AlreadyLinked,
+    /// Unlinking would leave the account with no way to sign in.
+    LastSignInMethod,
     /// Too many attempts; `retry_after_secs` says when to try again.
     TooManyRequests,
     /// A dependency (database, storage) or a bounded resource (decoding,
@@ -71,7 +75,7 @@ impl ErrorCode {
             Self::UploadNotReceived => 409,
             Self::Forbidden | Self::AccountDisabled | Self::InsufficientScope => 403,
             Self::InvalidToken => 401,
-            Self::LastAdmin | Self::LimitReached => 409,
+            Self::LastAdmin | Self::LimitReached | Self::AlreadyLinked | Self::LastSignInMethod => 409,
             Self::TooManyRequests => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,

@@ -26,7 +26,8 @@ use leptos_router::{path, SsrMode};
 use accounts::me;
 use components::nav::Nav;
 use pages::{
-    AccountPage, AdminPage, EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignUpPage,
+    AccountPage, AdminPage, EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignInFailedPage,
+    SignUpPage,
     UploadPage,
 };
 
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/echoes/:id") view=EchoDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/auth/failed") view=SignInFailedPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -26,7 +26,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use app::accounts::session;
+use app::accounts::{oauth, session};
 use app::echoes::probe::{ProbeLimits, Prober};
 use app::echoes::{
     audio::serve_audio,
@@ -72,7 +72,11 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     };
     let passwords = app::accounts::password_hash::PasswordHasher::new(config.limits.password_hash_concurrency).await?;
     let prober = Prober::new(probe_limits(&config)?);
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober })
+    let providers = app::accounts::oauth::providers::Providers::new(&config.oauth_providers);
+    if !config.oauth_providers.is_empty() {
+        tracing::info!(providers = ?providers, "sign-in providers");
+    }
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -136,6 +140,9 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
     let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
         .route("/echoes/{id}/audio", get(serve_audio))
+        .route("/auth/{provider}/start", get(oauth::flow::start))
+        .route("/auth/{provider}/callback", get(oauth::flow::callback))
+        .route("/account/export", get(app::accounts::export::download))
         .nest("/api/v1", api_routes)
         .merge(docs::router())
         .route("/health", get(health::health))

@@ -1,25 +1,33 @@
 //! The tower-sessions store for whichever database is configured, so
 //! sessions live where the users do and every replica sees them.
+//!
+//! Each save also copies the session's owner, handle, start, last-seen
+//! time and browser out of its data into their own columns, so the
+//! account page can list a person's sessions and end any of them
+//! (`app::accounts::devices`). Saves are rare — at log-in, then at most
+//! every few minutes (`SessionSettings::refresh_every`) — so this costs
+//! no write per request.
 
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use app::accounts::session::{HANDLE, REFRESHED_AT, SIGNED_IN_AT, USER_AGENT, USER_ID};
 use app::infra::db::Db;
 
 #[derive(Clone, Debug)]
 pub enum DbSessionStore {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    Sqlite(SqliteStore, sqlx::SqlitePool),
+    Postgres(PostgresStore, sqlx::PgPool),
 }
 
 impl DbSessionStore {
     /// The store on `db`'s pool; its table comes from our migrations.
     pub fn new(db: &Db) -> DbSessionStore {
         match db {
-            Db::Sqlite(pool) => DbSessionStore::Sqlite(SqliteStore::new(pool.clone())),
-            Db::Postgres(pool) => DbSessionStore::Postgres(PostgresStore::new(pool.clone())),
+            Db::Sqlite(pool) => DbSessionStore::Sqlite(SqliteStore::new(pool.clone()), pool.clone()),
+            Db::Postgres(pool) => DbSessionStore::Postgres(PostgresStore::new(pool.clone()), pool.clone()),
         }
     }
 }
@@ -28,30 +36,74 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.create(record).await,
-            Self::Postgres(s) => s.create(record).await,
+            Self::Sqlite(s, _) => s.create(record).await?,
+            Self::Postgres(s, _) => s.create(record).await?,
         }
+        self.copy_out(record).await
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.save(record).await,
-            Self::Postgres(s) => s.save(record).await,
+            Self::Sqlite(s, _) => s.save(record).await?,
+            Self::Postgres(s, _) => s.save(record).await?,
         }
+        self.copy_out(record).await
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            Self::Sqlite(s) => s.load(id).await,
-            Self::Postgres(s) => s.load(id).await,
+            Self::Sqlite(s, _) => s.load(id).await,
+            Self::Postgres(s, _) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.delete(id).await,
-            Self::Postgres(s) => s.delete(id).await,
+            Self::Sqlite(s, _) => s.delete(id).await,
+            Self::Postgres(s, _) => s.delete(id).await,
         }
+    }
+}
+
+impl DbSessionStore {
+    /// Copies what the account page shows out of the session's data.
+    async fn copy_out(&self, record: &Record) -> session_store::Result<()> {
+        let data = &record.data;
+        let uuid = |key: &str| data.get(key).and_then(|v| v.as_str()).and_then(|s| uuid::Uuid::parse_str(s).ok());
+        let user_id = uuid(USER_ID);
+        let handle = uuid(HANDLE).map(|h| h.to_string());
+        let signed_in_at = data.get(SIGNED_IN_AT).and_then(|v| v.as_i64());
+        let last_seen_at = data.get(REFRESHED_AT).and_then(|v| v.as_i64());
+        let user_agent = data.get(USER_AGENT).and_then(|v| v.as_str());
+        let id = record.id.to_string();
+        let sql = "SET user_id = $2, handle = $3, signed_in_at = $4, last_seen_at = $5, user_agent = $6 WHERE id = $1";
+        let result = match self {
+            Self::Sqlite(_, pool) => {
+                sqlx::query(&format!("UPDATE tower_sessions {sql}"))
+                    .bind(&id)
+                    .bind(user_id)
+                    .bind(&handle)
+                    .bind(signed_in_at)
+                    .bind(last_seen_at)
+                    .bind(user_agent)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+            Self::Postgres(_, pool) => {
+                sqlx::query(&format!("UPDATE tower_sessions.session {sql}"))
+                    .bind(&id)
+                    .bind(user_id)
+                    .bind(&handle)
+                    .bind(signed_in_at)
+                    .bind(last_seen_at)
+                    .bind(user_agent)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        result.map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 }
 
@@ -59,8 +111,8 @@ impl SessionStore for DbSessionStore {
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            Self::Sqlite(s) => s.delete_expired().await,
-            Self::Postgres(s) => s.delete_expired().await,
+            Self::Sqlite(s, _) => s.delete_expired().await,
+            Self::Postgres(s, _) => s.delete_expired().await,
         }
     }
 }

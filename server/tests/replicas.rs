@@ -115,6 +115,47 @@ async fn two_replicas_share_sessions_and_echoes() {
     let played = http.get(&location).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(played.as_ref(), bytes.as_slice());
 
+    // A second session, made on B, is signed out from the first one's
+    // account page on A: its cookie stops working on both.
+    let logged_in = http
+        .post(format!("{}/_fn/accounts/log_in", b.base))
+        .header("accept", "application/json")
+        .form(&[("email", "ada@example.org"), ("password", support::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logged_in.status(), 200);
+    let phone = logged_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let me_on = |base: String, cookie: String| {
+        let http = http.clone();
+        async move {
+            let me: Option<app::accounts::User> = http
+                .post(format!("{base}/_fn/accounts/me"))
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            me
+        }
+    };
+    assert!(me_on(a.base.clone(), phone.clone()).await.is_some());
+    let ended = http
+        .post(format!("{}/_fn/accounts/devices/end", a.base))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .form(&[("handle", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 200, "{}", ended.text().await.unwrap());
+    assert!(me_on(a.base.clone(), phone.clone()).await.is_none(), "ended on A");
+    assert!(me_on(b.base.clone(), phone.clone()).await.is_none(), "ended on B");
+    assert!(me_on(b.base.clone(), cookie.clone()).await.is_some(), "the first session goes on");
+
     // Logging out on B ends the session on A too.
     let out = http
         .post(format!("{}/_fn/accounts/log_out", b.base))

@@ -6,6 +6,8 @@
 //! CORS is answered the way a bucket's CORS rules would, so a browser page
 //! on another origin can PUT to a presigned URL.
 
+pub mod oauth2;
+
 use std::net::SocketAddr;
 use std::path::Path;
 

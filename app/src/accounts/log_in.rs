@@ -26,8 +26,10 @@ pub async fn authenticate(
         Some(email) => users::find_credentials(&state.db, email).await?,
         None => None,
     };
+    // An account without a password (provider sign-in only) is checked
+    // against the dummy hash like an unknown email: it never matches.
     let (account, stored) = match found {
-        Some((account, stored)) => (Some(account), Some(stored)),
+        Some((account, stored)) => (Some(account), stored),
         None => (None, None),
     };
     let matches = state.passwords.verify(password, stored).await?;
@@ -54,7 +56,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
 
     let password = Password::parse_attempt(password)?;
     let user = authenticate(&app_state(), throttle::request_client_ip(), &email, password).await?;
-    session::start(&session::request_session().await?, user.id).await?;
+    session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
     leptos_axum::redirect("/echoes");
     Ok(())
 }

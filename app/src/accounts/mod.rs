@@ -1,4 +1,7 @@
-//! Accounts: sign up, log in, log out, "me", the profile, and API tokens.
+//! Accounts: sign up, log in (with a password or through a provider,
+//! `oauth`), log out, "me", the profile, API tokens, and the account
+//! page's controls: linked sign-ins (`identities`), sessions and devices
+//! (`devices`), password change, export and deleting the account.
 //!
 //! Each action's file holds its service function (server-only: the one
 //! place its rules live, called by pages, server functions and the JSON
@@ -6,13 +9,21 @@
 //! input parsing live here and are shared with the browser; hashing,
 //! queries, sessions and tokens are server-only (`ssr`).
 
+mod change_password;
 mod credentials;
+mod delete_account;
+mod devices;
+mod identities;
 mod log_in;
 mod log_out;
 mod me;
+pub mod oauth;
 mod personal_tokens;
 mod role;
 mod sign_up;
+
+#[cfg(feature = "ssr")]
+pub mod export;
 
 #[cfg(feature = "ssr")]
 pub mod current_user;
@@ -27,7 +38,11 @@ pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod users;
 
+pub use change_password::{change_password, ChangePassword};
 pub use credentials::{DisplayName, Email, Password};
+pub use delete_account::{delete_my_account, DeleteMyAccount};
+pub use devices::{end_sessions, list_devices, Device, EndSessions, ListDevices};
+pub use identities::{list_sign_in_methods, unlink_sign_in, LinkedSignIn, ListSignInMethods, SignInMethods, UnlinkSignIn};
 pub use log_in::{log_in, LogIn};
 pub use log_out::{log_out, LogOut};
 pub use me::{me, update_display_name, Me, UpdateDisplayName};
@@ -40,6 +55,15 @@ pub use sign_up::{sign_up, SignUp};
 
 #[cfg(feature = "ssr")]
 pub use current_user::CurrentUser;
+#[cfg(feature = "ssr")]
+pub mod service {
+    //! The account actions' service functions, for callers outside the
+    //! pages (the API, the tests).
+    pub use super::change_password::change as change_password;
+    pub use super::delete_account::{delete_own, erase};
+    pub use super::devices::{end as end_sessions, list as list_devices};
+    pub use super::identities::{link, unlink};
+}
 #[cfg(feature = "ssr")]
 pub use log_in::authenticate;
 #[cfg(feature = "ssr")]

@@ -17,11 +17,22 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::infra::config::SessionSettings;
 
-const USER_ID: &str = "user_id";
+pub const USER_ID: &str = "user_id";
 /// When the person logged in (Unix ms).
-const SIGNED_IN_AT: &str = "signed_in_at";
-/// When the expiry was last pushed back (Unix ms).
-const REFRESHED_AT: &str = "refreshed_at";
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the expiry was last pushed back (Unix ms): also "last seen".
+pub const REFRESHED_AT: &str = "refreshed_at";
+/// A public name for the session, for the account page's list of
+/// devices (the session id is the cookie's secret and stays private).
+pub const HANDLE: &str = "handle";
+/// The browser's User-Agent at log-in, cut to [`MAX_USER_AGENT`].
+pub const USER_AGENT: &str = "user_agent";
+/// When the person last proved it's them again (Unix ms), for the
+/// account deletion without a password.
+const REAUTHENTICATED_AT: &str = "reauthenticated_at";
+pub const MAX_USER_AGENT: usize = 300;
+/// How long a fresh "confirm it's you" counts.
+pub const REAUTHENTICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
 
 /// The session of the request being served.
 pub async fn request_session() -> Result<Session, AppError> {
@@ -33,14 +44,43 @@ pub async fn signed_in_user_id(session: &Session) -> Result<Option<Uuid>, AppErr
     session.get::<Uuid>(USER_ID).await.map_err(|e| AppError::unavailable("session store", e))
 }
 
+/// The User-Agent of the request being served, if any.
+pub fn request_user_agent() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    parts.headers.get(http::header::USER_AGENT)?.to_str().ok().map(str::to_owned)
+}
+
 /// Signs `user_id` in: a fresh session id (defeats session fixation), then
-/// the user id stored in it.
-pub async fn start(session: &Session, user_id: Uuid) -> Result<(), AppError> {
+/// the user id, a new handle and the browser stored in it. Whatever the
+/// session held before (a sign-in under way at a provider) is dropped.
+pub async fn start(session: &Session, user_id: Uuid, user_agent: Option<&str>) -> Result<(), AppError> {
+    let store = |e| AppError::unavailable("session store", e);
     session.cycle_id().await.map_err(|e| AppError::unavailable("session cycle", e))?;
+    session.clear().await;
     let now = crate::infra::db::now_millis();
-    session.insert(USER_ID, user_id).await.map_err(|e| AppError::unavailable("session store", e))?;
-    session.insert(SIGNED_IN_AT, now).await.map_err(|e| AppError::unavailable("session store", e))?;
-    session.insert(REFRESHED_AT, now).await.map_err(|e| AppError::unavailable("session store", e))
+    session.insert(USER_ID, user_id).await.map_err(store)?;
+    session.insert(SIGNED_IN_AT, now).await.map_err(store)?;
+    session.insert(REFRESHED_AT, now).await.map_err(store)?;
+    session.insert(HANDLE, Uuid::new_v4()).await.map_err(store)?;
+    let user_agent: Option<String> = user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+    session.insert(USER_AGENT, user_agent).await.map_err(store)
+}
+
+/// This session's public handle.
+pub async fn handle(session: &Session) -> Result<Option<Uuid>, AppError> {
+    session.get::<Uuid>(HANDLE).await.map_err(|e| AppError::unavailable("session store", e))
+}
+
+/// Records that the person just proved it's them (a fresh provider sign-in).
+pub async fn mark_reauthenticated(session: &Session) -> Result<(), AppError> {
+    let now = crate::infra::db::now_millis();
+    session.insert(REAUTHENTICATED_AT, now).await.map_err(|e| AppError::unavailable("session store", e))
+}
+
+/// Whether they did so within [`REAUTHENTICATION_WINDOW_MS`].
+pub async fn reauthenticated_recently(session: &Session) -> Result<bool, AppError> {
+    let at = session.get::<i64>(REAUTHENTICATED_AT).await.map_err(|e| AppError::unavailable("session store", e))?;
+    Ok(at.is_some_and(|at| crate::infra::db::now_millis() - at < REAUTHENTICATION_WINDOW_MS))
 }
 
 /// Ends a session past its absolute lifetime; pushes an active one's idle
@@ -57,6 +97,10 @@ pub async fn keep_within_lifetime(session: &Session, settings: SessionSettings) 
         session.insert(SIGNED_IN_AT, now).await.map_err(store)?;
         return session.insert(REFRESHED_AT, now).await.map_err(store);
     };
+    if session.get::<Uuid>(HANDLE).await.map_err(store)?.is_none() {
+        // A session from before the list of devices: it gets its handle.
+        session.insert(HANDLE, Uuid::new_v4()).await.map_err(store)?;
+    }
     if now - signed_in_at >= settings.max_age.as_millis() as i64 {
         tracing::info!("session ended: past its maximum age");
         return session.flush().await.map_err(store);

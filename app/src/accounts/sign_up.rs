@@ -31,7 +31,7 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
     let display_name = DisplayName::parse(&display_name)?;
     let password = Password::parse_new(password)?;
     let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password).await?;
-    session::start(&session::request_session().await?, user.id).await?;
+    session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
     leptos_axum::redirect("/echoes");
     Ok(())
 }

@@ -211,6 +211,20 @@ pub async fn log_out(state: &AppState, caller: &CurrentUser) -> Result<(), AppEr
     }
 }
 
+/// Revokes every API log-in (access and refresh tokens) of `user_id`, as
+/// when the password changes. Personal tokens are left alone.
+pub async fn revoke_log_ins(state: &AppState, user_id: Uuid) -> Result<(), AppError> {
+    on_db!(&state.db, pool => sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND kind <> 'personal' AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(now_millis())
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
 #[derive(sqlx::FromRow)]
 struct BearerRow {
     token_id: Uuid,

@@ -9,7 +9,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::infra::db::{now_millis, Db};
 use crate::on_db;
 
-pub(crate) const COLUMNS: &str = "id, email, display_name, role, disabled_at, created_at";
+pub(crate) const COLUMNS: &str = "id, email, display_name, role, disabled_at, created_at, email_verified_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -19,6 +19,7 @@ pub(crate) struct UserRow {
     role: String,
     disabled_at: Option<i64>,
     created_at: i64,
+    email_verified_at: Option<i64>,
 }
 
 /// A user as the server knows them: what everyone sees, plus whether an
@@ -28,6 +29,8 @@ pub struct Account {
     pub user: User,
     pub disabled: bool,
     pub created_at: i64,
+    /// The address is proven to be the person's (email verification).
+    pub email_verified: bool,
 }
 
 impl UserRow {
@@ -42,19 +45,25 @@ impl UserRow {
             },
             disabled: self.disabled_at.is_some(),
             created_at: self.created_at,
+            email_verified: self.email_verified_at.is_some(),
         }
     }
 }
 
 pub async fn insert(db: &Db, email: &Email, display_name: &DisplayName, hash: &StoredHash) -> Result<User, AppError> {
-    insert_with_role(db, email, display_name, hash, Role::User).await
+    insert_with_role(db, email, display_name, Some(hash), Role::User).await
+}
+
+/// An account that signs in through a provider only (until a password is set).
+pub async fn insert_without_password(db: &Db, email: &Email, display_name: &DisplayName) -> Result<User, AppError> {
+    insert_with_role(db, email, display_name, None, Role::User).await
 }
 
 pub async fn insert_with_role(
     db: &Db,
     email: &Email,
     display_name: &DisplayName,
-    hash: &StoredHash,
+    hash: Option<&StoredHash>,
     role: Role,
 ) -> Result<User, AppError> {
     let id = Uuid::now_v7();
@@ -64,7 +73,7 @@ pub async fn insert_with_role(
     .bind(id)
     .bind(email.as_str())
     .bind(display_name.as_str())
-    .bind(&hash.0)
+    .bind(hash.map(|h| h.0.as_str()))
     .bind(now_millis())
     .bind(role.as_str())
     .execute(pool)
@@ -95,17 +104,18 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<Account>, Ap
     Ok(row.map(UserRow::into_account))
 }
 
-/// The account and its password hash, for a log-in attempt.
-pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(Account, StoredHash)>, AppError> {
+/// The account and its password hash (none: it signs in through a
+/// provider only), for a log-in attempt.
+pub async fn find_credentials(db: &Db, email: &Email) -> Result<Option<(Account, Option<StoredHash>)>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         user: UserRow,
-        password_hash: String,
+        password_hash: Option<String>,
     }
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1");
     let row = on_db!(db, pool => sqlx::query_as::<_, Row>(&sql).bind(email.as_str()).fetch_optional(pool).await)?;
-    Ok(row.map(|r| (r.user.into_account(), StoredHash(r.password_hash))))
+    Ok(row.map(|r| (r.user.into_account(), r.password_hash.map(StoredHash))))
 }
 
 pub async fn set_display_name(db: &Db, id: Uuid, display_name: &DisplayName) -> Result<bool, AppError> {
@@ -116,4 +126,27 @@ pub async fn set_display_name(db: &Db, id: Uuid, display_name: &DisplayName) -> 
         .await
         .map(|r| r.rows_affected()))?;
     Ok(updated == 1)
+}
+
+/// The account's password hash, if it has a password.
+pub async fn password_of(db: &Db, id: Uuid) -> Result<Option<StoredHash>, AppError> {
+    let hash: Option<Option<String>> = on_db!(db, pool => sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(hash.flatten().map(StoredHash))
+}
+
+pub async fn has_password(db: &Db, id: Uuid) -> Result<bool, AppError> {
+    Ok(password_of(db, id).await?.is_some())
+}
+
+pub async fn set_password(db: &Db, id: Uuid, hash: &StoredHash) -> Result<(), AppError> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(&hash.0)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
 }

@@ -34,7 +34,7 @@ pub async fn create_admin(
         return Ok(AdminMade::Promoted);
     }
     let hash = passwords.hash(password()?).await?;
-    let user = users::insert_with_role(db, email, display_name, &hash, Role::Admin).await?;
+    let user = users::insert_with_role(db, email, display_name, Some(&hash), Role::Admin).await?;
     tracing::info!(user_id = %user.id, "admin account created from the command line");
     Ok(AdminMade::Created)
 }

@@ -9,7 +9,7 @@
 
 mod delete_user;
 mod list_users;
-mod update_user;
+pub(crate) mod update_user;
 
 #[cfg(feature = "ssr")]
 pub mod create_admin;

@@ -15,11 +15,11 @@ use crate::error::AppError;
 /// Whether any admin but `$1` still works: the guard every change that
 /// could remove an admin runs in the same statement as the change.
 #[cfg(feature = "ssr")]
-pub(super) const ANOTHER_ADMIN_REMAINS: &str =
+pub(crate) const ANOTHER_ADMIN_REMAINS: &str =
     "EXISTS (SELECT 1 FROM users other WHERE other.id <> $1 AND other.role = 'admin' AND other.disabled_at IS NULL)";
 
 #[cfg(feature = "ssr")]
-pub(super) fn last_admin() -> AppError {
+pub(crate) fn last_admin() -> AppError {
     AppError::new(
         crate::error::ErrorCode::LastAdmin,
         "This is the only working administrator. Make someone else an administrator first.",
@@ -35,7 +35,7 @@ const ADMIN_CHANGE_LOCK: i64 = 0x6563_686f_6573_0001;
 /// Runs one statement about account `$1` under the admin lock; returns the
 /// rows it changed.
 #[cfg(feature = "ssr")]
-pub(super) async fn change_account(db: &crate::infra::db::Db, sql: &str, id: Uuid) -> Result<u64, AppError> {
+pub(crate) async fn change_account(db: &crate::infra::db::Db, sql: &str, id: Uuid) -> Result<u64, AppError> {
     use crate::infra::db::Db;
     let changed = match db {
         Db::Sqlite(pool) => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected(),

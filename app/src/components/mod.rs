@@ -5,4 +5,5 @@ pub mod emotion_chips;
 pub mod field_error;
 pub mod nav;
 pub mod player;
+pub mod provider_buttons;
 pub mod status;

@@ -9,3 +9,11 @@ pub fn set_page_status(_err: &AppError) {
         options.set_status(_err.status_code());
     }
 }
+
+/// The same, for a page that knows its status as a number.
+pub fn set_page_status_code(_status: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(http::StatusCode::from_u16(_status).unwrap_or(http::StatusCode::BAD_REQUEST));
+    }
+}

@@ -67,6 +67,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PROBE_TIMEOUT_SECONDS", "60", "Wall-clock and CPU-time limit for decoding one upload."),
     ("PROBE_MEMORY_LIMIT_MB", "512", "Address-space limit of the process that decodes one upload."),
     ("PROBE_EXECUTABLE", "(this binary)", "Program run to decode uploads; normally the echoes binary itself."),
+    (
+        "OAUTH_PROVIDERS",
+        "(none)",
+        "Comma-separated ids of sign-in providers (e.g. `google,github`); each is set up by `OAUTH_<ID>_…`.",
+    ),
     ("RUST_LOG", "info", "Log filter (tracing `EnvFilter` syntax)."),
     ("LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
 ];
@@ -93,6 +98,8 @@ pub struct Config {
     pub s3: Option<S3Settings>,
     pub pending_upload_ttl_secs: u64,
     pub probe: ProbeSettings,
+    /// Sign-in providers (none by default).
+    pub oauth_providers: Vec<crate::accounts::oauth::settings::ProviderSettings>,
 }
 
 /// How long a browser session lasts.
@@ -292,6 +299,7 @@ impl Config {
                 .parse::<u64>()
                 .map_err(|_| invalid("PENDING_UPLOAD_TTL_SECONDS", "expected a number of seconds"))?,
             probe: probe_settings(&get, &invalid)?,
+            oauth_providers: crate::accounts::oauth::settings::from_lookup(&lookup)?,
         })
     }
 
@@ -612,7 +620,7 @@ mod tests {
     #[test]
     fn the_readme_documents_every_variable() {
         let readme = include_str!("../../../README.md");
-        for (name, _, _) in VARIABLES {
+        for (name, _, _) in VARIABLES.iter().chain(crate::accounts::oauth::settings::PROVIDER_VARIABLES) {
             assert!(readme.contains(&format!("`{name}`")), "README.md does not document {name}");
         }
     }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     /// Decodes uploads in sandboxed child processes.
     pub prober: Prober,
+    /// Sign-in providers, with their discovered metadata.
+    pub providers: crate::accounts::oauth::providers::Providers,
 }
 
 /// The state, from inside a server function or a component rendered on the

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 
 use crate::accounts::LogIn;
 use crate::components::field_error::{FieldError, FormError};
+use crate::components::provider_buttons::ProviderButtons;
 use crate::AuthChanged;
 
 #[component]
@@ -28,6 +29,7 @@ pub fn LogInPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
+            <ProviderButtons/>
             <p>"New here? " <A href="/signup">"Create an account"</A></p>
         </section>
     }

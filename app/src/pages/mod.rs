@@ -8,6 +8,7 @@ mod log_in;
 mod my_echoes;
 mod not_found;
 mod record;
+mod sign_in_failed;
 mod sign_up;
 mod upload;
 
@@ -19,6 +20,7 @@ pub use log_in::LogInPage;
 pub use my_echoes::MyEchoesPage;
 pub use not_found::NotFoundPage;
 pub use record::RecordPage;
+pub use sign_in_failed::SignInFailedPage;
 pub use sign_up::SignUpPage;
 pub use upload::UploadPage;
 

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use crate::accounts::SignUp;
 use crate::accounts::{DisplayName, Password};
 use crate::components::field_error::{FieldError, FormError};
+use crate::components::provider_buttons::ProviderButtons;
 use crate::AuthChanged;
 
 #[component]
@@ -35,6 +36,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
             </ActionForm>
+            <ProviderButtons/>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
     }

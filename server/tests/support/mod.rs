@@ -15,6 +15,7 @@
 
 pub mod audio;
 pub mod hostile;
+pub mod providers;
 
 use std::collections::HashMap;
 
@@ -410,27 +411,40 @@ impl TestApp {
 
     /// Every file currently in the storage folder (temporary ones included).
     pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                for entry in entries.flatten() {
-                    let path = entry.path();
-                    if path.is_dir() {
-                        walk(&path, out);
-                    } else {
-                        out.push(path);
-                    }
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(&self.state.config.audio_storage_path, &mut files);
-        files
+        files_under(&self.state.config.audio_storage_path)
+    }
+
+    /// Every object the S3 test server holds: the files in its bucket
+    /// folders (s3s-fs keeps its own sidecar files, `.bucket-…`, beside
+    /// them, and leaves those behind after a delete).
+    pub fn s3_files(&self) -> Vec<std::path::PathBuf> {
+        let hidden = |p: &std::path::PathBuf| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let files = self.s3_root.as_ref().map(|root| files_under(root.path())).unwrap_or_default();
+        files.into_iter().filter(|p| !hidden(p)).collect()
     }
 
     pub async fn echo_rows(&self) -> i64 {
         app::on_db!(&self.state.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM echoes").fetch_one(pool).await)
             .expect("count echoes")
     }
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files
 }
 
 /// A multipart upload being put together.

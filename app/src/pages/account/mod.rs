@@ -1,12 +1,20 @@
-//! The account page: the name others see, and personal access tokens for
-//! scripts — made here (the secret is shown once), listed, revoked.
+//! The account page: the name others see; how you sign in (password,
+//! linked providers); where you are signed in; personal access tokens for
+//! scripts — made here (the secret is shown once), listed, revoked; your
+//! data to take with you; and deleting the account. Server-rendered forms
+//! throughout, so all of it works without JavaScript.
+
+mod devices;
+mod sign_ins;
+mod your_data;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::error_view;
 use crate::accounts::{
-    list_personal_tokens, CreatePersonalToken, PersonalToken, RevokePersonalToken, UpdateDisplayName,
+    list_devices, list_personal_tokens, list_sign_in_methods, ChangePassword, CreatePersonalToken, DeleteMyAccount,
+    EndSessions, PersonalToken, RevokePersonalToken, UnlinkSignIn, UpdateDisplayName,
 };
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::format_moment;
@@ -28,6 +36,12 @@ pub fn AccountPage() -> impl IntoView {
     let create = ServerAction::<CreatePersonalToken>::new();
     let revoke = ServerAction::<RevokePersonalToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_personal_tokens());
+    let unlink = ServerAction::<UnlinkSignIn>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let methods = Resource::new(move || (unlink.version().get(), password.version().get()), |_| list_sign_in_methods());
+    let end = ServerAction::<EndSessions>::new();
+    let devices = Resource::new(move || (end.version().get(), password.version().get()), |_| list_devices());
+    let delete = ServerAction::<DeleteMyAccount>::new();
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>
@@ -46,7 +60,10 @@ pub fn AccountPage() -> impl IntoView {
                                 <button type="submit">"Save"</button>
                             </ActionForm>
                         </section>
+                        <sign_ins::SignIns methods unlink password/>
+                        <devices::Devices devices end/>
                         <Tokens create revoke tokens/>
+                        <your_data::YourData methods delete/>
                     }.into_any(),
                     Ok(None) => error_view(crate::error::AppError::unauthenticated()),
                     Err(err) => error_view(err),

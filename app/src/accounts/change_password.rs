@@ -1,0 +1,60 @@
+//! Change the password, or set one for an account that signs in through a
+//! provider only. Changing needs the current password (checked and
+//! throttled like a log-in); either way every other session of the
+//! account ends and its API log-ins (access and refresh tokens) are
+//! revoked — personal access tokens stay, they were made on purpose.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+pub async fn change(
+    state: &crate::infra::state::AppState,
+    caller: &super::CurrentUser,
+    keep_session: Option<uuid::Uuid>,
+    current: Option<String>,
+    new: String,
+) -> Result<(), AppError> {
+    use super::credentials::{wrong_credentials, Password};
+    use super::{devices, throttle, users};
+
+    caller.require_write()?;
+    let on = |field: &str, mut err: AppError| {
+        if err.field.is_some() {
+            err.field = Some(field.to_owned());
+        }
+        err
+    };
+    let new = Password::parse_new(new).map_err(|e| on("new_password", e))?;
+    if let Some(stored) = users::password_of(&state.db, caller.id()).await? {
+        let attempt = Password::parse_attempt(current.unwrap_or_default()).map_err(|e| on("current_password", e))?;
+        let email = super::Email::parse(&caller.user.email).ok();
+        let from = throttle::request_client_ip();
+        throttle::check_log_in(&state.db, email.as_ref(), from).await?;
+        if !state.passwords.verify(attempt, Some(stored)).await? {
+            throttle::failed_log_in(&state.db, &state.config.limits, email.as_ref(), from).await?;
+            let mut err = wrong_credentials();
+            err.message = "That is not your current password.".into();
+            err.field = Some("current_password".into());
+            return Err(err);
+        }
+    }
+    let hash = state.passwords.hash(new).await?;
+    users::set_password(&state.db, caller.id(), &hash).await?;
+    let ended = devices::end(&state.db, caller.id(), None, keep_session).await?;
+    super::tokens::revoke_log_ins(state, caller.id()).await?;
+    tracing::info!(user_id = %caller.id(), other_sessions_ended = ended, "password changed");
+    Ok(())
+}
+
+#[server(prefix = "/_fn", endpoint = "accounts/change_password")]
+pub async fn change_password(current_password: Option<String>, new_password: String) -> Result<(), AppError> {
+    use super::session;
+    let caller = super::CurrentUser::of_request().await?;
+    let state = crate::infra::state::app_state();
+    let this = session::handle(&session::request_session().await?).await?;
+    change(&state, &caller, this, current_password, new_password).await?;
+    leptos_axum::redirect("/account?password=changed#password");
+    Ok(())
+}

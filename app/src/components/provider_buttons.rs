@@ -1,0 +1,28 @@
+//! "Continue with …" for each configured sign-in provider (nothing when
+//! none is configured). Plain links: they work before the WASM loads.
+
+use leptos::prelude::*;
+
+use crate::accounts::oauth::{sign_in_providers, ProviderButton};
+
+#[component]
+pub fn ProviderButtons() -> impl IntoView {
+    let providers = Resource::new(|| (), |_| sign_in_providers());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list: Vec<ProviderButton> = providers.await.unwrap_or_default();
+                (!list.is_empty()).then(|| view! {
+                    <div class="providers" data-testid="providers">
+                        <p class="muted or">"or"</p>
+                        {list.into_iter().map(|p| view! {
+                            <a class="button provider" href=format!("/auth/{}/start", p.id) rel="nofollow">
+                                {format!("Continue with {}", p.label)}
+                            </a>
+                        }).collect_view()}
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
