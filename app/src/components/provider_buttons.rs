@@ -1,5 +1,6 @@
 //! "Continue with …" for each configured sign-in provider (nothing when
-//! none is configured). Plain links: they work before the WASM loads.
+//! none is configured). Plain links, left to the browser (`rel="external"`:
+//! the router must not try to render `/auth/…` itself).
 
 use leptos::prelude::*;
 
@@ -16,7 +17,7 @@ pub fn ProviderButtons() -> impl IntoView {
                     <div class="providers" data-testid="providers">
                         <p class="muted or">"or"</p>
                         {list.into_iter().map(|p| view! {
-                            <a class="button provider" href=format!("/auth/{}/start", p.id) rel="nofollow">
+                            <a class="button provider" href=format!("/auth/{}/start", p.id) rel="external nofollow">
                                 {format!("Continue with {}", p.label)}
                             </a>
                         }).collect_view()}

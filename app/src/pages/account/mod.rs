@@ -42,6 +42,7 @@ pub fn AccountPage() -> impl IntoView {
     let end = ServerAction::<EndSessions>::new();
     let devices = Resource::new(move || (end.version().get(), password.version().get()), |_| list_devices());
     let delete = ServerAction::<DeleteMyAccount>::new();
+    auth.follow(delete);
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>

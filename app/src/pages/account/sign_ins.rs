@@ -45,7 +45,7 @@ pub fn SignIns(
                             {(!m.linkable.is_empty()).then(|| view! {
                                 <p class="providers">
                                     {m.linkable.into_iter().map(|p| view! {
-                                        <a class="button provider" href=format!("/auth/{}/start?intent=link", p.id)>
+                                        <a class="button provider" href=format!("/auth/{}/start?intent=link", p.id) rel="external">
                                             {format!("Link {}", p.label)}
                                         </a>
                                     }).collect_view()}

@@ -33,7 +33,7 @@ pub fn YourData(methods: MethodsResource, delete: ServerAction<DeleteMyAccount>)
                                 <p class="muted">
                                     {if m.has_password { "Or confirm it's you with " } else { "First confirm it's you with " }}
                                     {m.linked.iter().map(|l| view! {
-                                        <a href=format!("/auth/{}/start?intent=confirm", l.provider)>{l.provider_label.clone()}</a> " "
+                                        <a href=format!("/auth/{}/start?intent=confirm", l.provider) rel="external">{l.provider_label.clone()}</a> " "
                                     }).collect_view()}
                                 </p>
                             })}
