@@ -76,34 +76,29 @@ impl DbSessionStore {
         let last_seen_at = data.get(REFRESHED_AT).and_then(|v| v.as_i64());
         let user_agent = data.get(USER_AGENT).and_then(|v| v.as_str());
         let id = record.id.to_string();
-        let sql = "SET user_id = $2, handle = $3, signed_in_at = $4, last_seen_at = $5, user_agent = $6 WHERE id = $1";
-        let result = match self {
-            Self::Sqlite(_, pool) => {
-                sqlx::query(&format!("UPDATE tower_sessions {sql}"))
-                    .bind(&id)
-                    .bind(user_id)
-                    .bind(&handle)
-                    .bind(signed_in_at)
-                    .bind(last_seen_at)
-                    .bind(user_agent)
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
-            Self::Postgres(_, pool) => {
-                sqlx::query(&format!("UPDATE tower_sessions.session {sql}"))
-                    .bind(&id)
-                    .bind(user_id)
-                    .bind(&handle)
-                    .bind(signed_in_at)
-                    .bind(last_seen_at)
-                    .bind(user_agent)
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
-        };
-        result.map_err(|e| session_store::Error::Backend(e.to_string()))
+        let db = self.db();
+        let sql = format!(
+            "UPDATE {} SET user_id = $2, handle = $3, signed_in_at = $4, last_seen_at = $5, user_agent = $6 WHERE id = $1",
+            app::accounts::service::session_table(&db)
+        );
+        app::on_db!(&db, pool => sqlx::query(&sql)
+            .bind(&id)
+            .bind(user_id)
+            .bind(&handle)
+            .bind(signed_in_at)
+            .bind(last_seen_at)
+            .bind(user_agent)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .map_err(|e| session_store::Error::Backend(e.to_string()))
+    }
+
+    fn db(&self) -> Db {
+        match self {
+            Self::Sqlite(_, pool) => Db::Sqlite(pool.clone()),
+            Self::Postgres(_, pool) => Db::Postgres(pool.clone()),
+        }
     }
 }
 

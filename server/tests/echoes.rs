@@ -111,7 +111,7 @@ on_every_backend! {
 
     async fn an_html_form_upload_redirects_to_the_new_echo(app) {
         app.signed_up("ada@example.org").await;
-        let response = app.upload(Upload::wav(Emotion::Joy).as_html_form()).await;
+        let response = app.upload(Upload::wav(Emotion::Joy).into_html_form()).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER);
         assert!(response.header("location").starts_with("/echoes/"), "{}", response.header("location"));
     }
@@ -185,7 +185,7 @@ on_every_backend! {
     async fn uploading_needs_a_signed_in_user(app) {
         let response = app.upload(Upload::wav(Emotion::Joy)).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
-        let response = app.upload(Upload::wav(Emotion::Joy).as_html_form()).await;
+        let response = app.upload(Upload::wav(Emotion::Joy).into_html_form()).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER);
         assert_eq!(response.header("location"), "/login");
         assert!(app.stored_files().is_empty());

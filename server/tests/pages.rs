@@ -101,7 +101,7 @@ on_every_backend! {
 
     async fn a_refused_html_upload_shows_the_error_next_to_the_file_field(app) {
         app.signed_up("ada@example.org").await;
-        let response = app.upload(Upload::file("x.mp3", "audio/mpeg", b"not audio at all".to_vec()).field("emotion", "joy").as_html_form()).await;
+        let response = app.upload(Upload::file("x.mp3", "audio/mpeg", b"not audio at all".to_vec()).field("emotion", "joy").into_html_form()).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER);
         let location = response.header("location").to_owned();
         assert_eq!(location, "/upload?error=unsupported_media_type&field=audio");

@@ -64,7 +64,7 @@ on_every_backend! {
         let response = app.post_form("/_fn/accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD)], "text/html").await;
         assert!(response.status.is_redirection(), "{} {}", response.status, response.text());
         assert!(app.me().await.is_some());
-        let response = app.upload(Upload::wav(Emotion::Joy).as_html_form()).await;
+        let response = app.upload(Upload::wav(Emotion::Joy).into_html_form()).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
     }
 

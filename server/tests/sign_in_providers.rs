@@ -23,6 +23,22 @@ async fn start(backend: Backend, s3: bool) -> (TestApp, Providers) {
     (app, Providers { _oidc: oidc, _github: github })
 }
 
+/// The challenge of a PKCE verifier Echoes does not hold.
+const FOREIGN_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// Changes one parameter of the provider's authorize URL.
+fn with_param(name: &'static str, value: &'static str) -> impl Fn(url::Url) -> url::Url {
+    move |mut url| {
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        url.query_pairs_mut().clear();
+        for (k, v) in pairs {
+            let v = if k == name { value.to_owned() } else { v };
+            url.query_pairs_mut().append_pair(&k, &v);
+        }
+        url
+    }
+}
+
 /// Runs `body` once per backend with the providers up.
 macro_rules! with_providers {
     ($( async fn $name:ident($app:ident) $body:block )*) => {
@@ -109,49 +125,33 @@ with_providers! {
         let to = app.get(&callback).await;
         assert_refused(&mut app, to.header("location"), "stale_state", StatusCode::BAD_REQUEST).await;
         assert!(app.me().await.is_none());
+        // The used code under a fresh, valid state: the provider refuses it.
+        let start = app.get("/auth/oidc/start").await;
+        let authorize = url::Url::parse(start.header("location")).unwrap();
+        let state = authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+        let old = url::Url::parse(&format!("http://x{callback}")).unwrap();
+        let code = old.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+        let to = app.get(&format!("/auth/oidc/callback?code={code}&state={state}")).await;
+        assert_refused(&mut app, to.header("location"), "code_refused", StatusCode::BAD_REQUEST).await;
+        assert!(app.me().await.is_none());
     }
 
     async fn a_wrong_pkce_verifier_is_refused_by_the_provider(app) {
-        let callback = through_provider(&mut app, "oidc", "", "ada@example.org", |mut u| {
-            let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-            u.query_pairs_mut().clear();
-            for (k, v) in pairs {
-                // The challenge of a verifier Echoes does not hold.
-                let v = if k == "code_challenge" { "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned() } else { v };
-                u.query_pairs_mut().append_pair(&k, &v);
-            }
-            u
-        })
+        let callback = through_provider(&mut app, "oidc", "", "ada@example.org", with_param("code_challenge", FOREIGN_CHALLENGE))
         .await;
         let to = app.get(&callback).await;
         assert_refused(&mut app, to.header("location"), "code_refused", StatusCode::BAD_REQUEST).await;
         assert!(app.me().await.is_none());
 
         // The same against the plain OAuth 2 provider.
-        let callback = through_provider(&mut app, "gh", "", "ada@example.org", |mut u| {
-            let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-            u.query_pairs_mut().clear();
-            for (k, v) in pairs {
-                let v = if k == "code_challenge" { "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned() } else { v };
-                u.query_pairs_mut().append_pair(&k, &v);
-            }
-            u
-        })
+        let callback = through_provider(&mut app, "gh", "", "ada@example.org", with_param("code_challenge", FOREIGN_CHALLENGE))
         .await;
         let to = app.get(&callback).await;
         assert_refused(&mut app, to.header("location"), "code_refused", StatusCode::BAD_REQUEST).await;
     }
 
     async fn a_wrong_nonce_is_refused(app) {
-        let callback = through_provider(&mut app, "oidc", "", "ada@example.org", |mut u| {
-            let pairs: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-            u.query_pairs_mut().clear();
-            for (k, v) in pairs {
-                let v = if k == "nonce" { "a-nonce-echoes-never-made".to_owned() } else { v };
-                u.query_pairs_mut().append_pair(&k, &v);
-            }
-            u
-        })
+        let callback = through_provider(&mut app, "oidc", "", "ada@example.org", with_param("nonce", "a-nonce-echoes-never-made"))
         .await;
         let to = app.get(&callback).await;
         assert_refused(&mut app, to.header("location"), "bad_token", StatusCode::BAD_REQUEST).await;
@@ -306,5 +306,42 @@ async fn with_no_providers_there_are_no_buttons() {
     }
     let to = app.get("/auth/google/start").await;
     assert!(to.header("location").starts_with("/auth/failed?reason=unknown_provider"));
+    app.finish().await;
+}
+
+/// Providers that answer with a redirect, or with far too much: refused as
+/// unreachable, without following or reading it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_redirects_or_floods_is_not_followed() {
+    use axum::response::IntoResponse;
+    let evil = axum::Router::new()
+        .route(
+            "/redirects/.well-known/openid-configuration",
+            axum::routing::get(|| async { axum::response::Redirect::permanent("http://127.0.0.1:9/elsewhere") }),
+        )
+        .route(
+            "/floods/.well-known/openid-configuration",
+            axum::routing::get(|| async { ([("content-type", "application/json")], vec![b' '; 4 << 20]).into_response() }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, evil).await });
+    let redirects = format!("{base}/redirects");
+    let floods = format!("{base}/floods");
+    let mut app = TestApp::start(
+        Backend::Sqlite,
+        &[
+            ("OAUTH_PROVIDERS", "redirects,floods"),
+            ("OAUTH_REDIRECTS_ISSUER", &redirects),
+            ("OAUTH_REDIRECTS_CLIENT_ID", "c"),
+            ("OAUTH_FLOODS_ISSUER", &floods),
+            ("OAUTH_FLOODS_CLIENT_ID", "c"),
+        ],
+    )
+    .await;
+    for provider in ["redirects", "floods"] {
+        let to = app.get(&format!("/auth/{provider}/start")).await;
+        assert_refused(&mut app, to.header("location"), "unreachable", StatusCode::BAD_GATEWAY).await;
+    }
     app.finish().await;
 }

@@ -89,6 +89,11 @@ server.listen(port, '127.0.0.1', async () => {
   const callback = provider.callback();
   server.on('request', async (req, res) => {
     const url = new URL(req.url, issuer);
+    // No icon (and no 404 in the browser's console for it).
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      return res.end();
+    }
     const match = url.pathname.match(/^\/interaction\/([\w-]+)(\/login)?$/);
     if (!match) return callback(req, res);
     try {

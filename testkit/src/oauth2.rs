@@ -62,6 +62,8 @@ impl OAuth2Server {
             .route("/login/oauth/access_token", post(access_token))
             .route("/user", get(user))
             .route("/user/emails", get(emails))
+            // No icon (and no 404 in the browser's console for it).
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
             .with_state(shared);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;

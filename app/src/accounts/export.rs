@@ -17,36 +17,20 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::CurrentUser;
+use crate::echoes::rows::EchoRow;
+use crate::echoes::Echo;
 use crate::error::AppError;
 use crate::infra::state::AppState;
-use crate::on_db;
 
 /// The pipe between the ZIP writer and the response.
 const PIPE_BYTES: usize = 256 * 1024;
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: Uuid,
-    emotion: String,
-    title: Option<String>,
-    note: Option<String>,
-    tags: String,
-    captured_at: i64,
-    created_at: i64,
-    content_type: String,
-    size_bytes: i64,
-    storage_key: String,
-    duration_ms: Option<i64>,
-    latitude: Option<f64>,
-    longitude: Option<f64>,
-}
 
 #[derive(Serialize)]
 struct Exported {
     id: Uuid,
     /// The audio's path inside the archive.
     file: String,
-    emotion: String,
+    emotion: &'static str,
     title: Option<String>,
     note: Option<String>,
     tags: Vec<String>,
@@ -76,23 +60,16 @@ fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
-fn file_name(row: &Row) -> String {
-    let when = chrono::DateTime::from_timestamp_millis(row.captured_at)
+fn file_name(echo: &Echo) -> String {
+    let when = chrono::DateTime::from_timestamp_millis(echo.captured_at)
         .map(|t| t.format("%Y-%m-%d_%H%M%S").to_string())
         .unwrap_or_default();
-    let ext = crate::echoes::format::AudioFamily::from_declared(&row.content_type).map_or("audio", |f| f.extension());
-    format!("audio/{when}_{}_{}.{ext}", row.emotion, row.id)
+    let ext = crate::echoes::format::AudioFamily::from_declared(&echo.content_type).map_or("audio", |f| f.extension());
+    format!("audio/{when}_{}_{}.{ext}", echo.emotion.as_str(), echo.id)
 }
 
 pub async fn download(State(state): State<AppState>, caller: CurrentUser) -> Result<Response, AppError> {
-    let rows: Vec<Row> = on_db!(&state.db, pool => sqlx::query_as(
-        "SELECT id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, storage_key, \
-                duration_ms, latitude, longitude \
-         FROM echoes WHERE user_id = $1 ORDER BY captured_at, id",
-    )
-    .bind(caller.id())
-    .fetch_all(pool)
-    .await)?;
+    let rows = crate::echoes::rows::all_of(&state.db, caller.id()).await?;
     let (reader, writer) = tokio::io::duplex(PIPE_BYTES);
     let user = caller.user.clone();
     tokio::spawn(async move {
@@ -117,7 +94,7 @@ pub async fn download(State(state): State<AppState>, caller: CurrentUser) -> Res
 async fn write_archive(
     state: &AppState,
     user: &super::User,
-    rows: Vec<Row>,
+    rows: Vec<EchoRow>,
     writer: tokio::io::DuplexStream,
 ) -> anyhow::Result<()> {
     use async_zip::base::write::ZipFileWriter;
@@ -126,11 +103,10 @@ async fn write_archive(
     let mut zip = ZipFileWriter::with_tokio(writer);
     let mut exported = Vec::with_capacity(rows.len());
     for row in rows {
-        let file = file_name(&row);
-        let Some(key) = crate::infra::storage::ObjectKey::parse(&row.storage_key) else {
-            anyhow::bail!("echo {} has a malformed storage key", row.id);
-        };
-        let modified = chrono::DateTime::from_timestamp_millis(row.captured_at).unwrap_or_default();
+        let key = row.storage_key()?;
+        let echo = row.into_echo()?;
+        let file = file_name(&echo);
+        let modified = chrono::DateTime::from_timestamp_millis(echo.captured_at).unwrap_or_default();
         let entry = ZipEntryBuilder::new(file.clone().into(), Compression::Stored)
             .last_modification_date(ZipDateTime::from_chrono(&modified))
             .unix_permissions(0o644);
@@ -141,19 +117,19 @@ async fn write_archive(
         }
         entry_writer.close().await?;
         exported.push(Exported {
-            id: row.id,
+            id: echo.id,
             file,
-            tags: serde_json::from_str(&row.tags).unwrap_or_default(),
-            emotion: row.emotion,
-            title: row.title,
-            note: row.note,
-            captured_at: rfc3339(row.captured_at),
-            created_at: rfc3339(row.created_at),
-            content_type: row.content_type,
-            size_bytes: row.size_bytes,
-            duration_ms: row.duration_ms,
-            latitude: row.latitude,
-            longitude: row.longitude,
+            emotion: echo.emotion.as_str(),
+            title: echo.title,
+            note: echo.note,
+            tags: echo.tags,
+            captured_at: rfc3339(echo.captured_at),
+            created_at: rfc3339(echo.created_at),
+            content_type: echo.content_type,
+            size_bytes: echo.size_bytes,
+            duration_ms: echo.duration_ms,
+            latitude: echo.location.map(|l| l.latitude()),
+            longitude: echo.location.map(|l| l.longitude()),
         });
     }
     let manifest = Manifest {

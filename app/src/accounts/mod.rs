@@ -61,7 +61,7 @@ pub mod service {
     //! pages (the API, the tests).
     pub use super::change_password::change as change_password;
     pub use super::delete_account::{delete_own, erase};
-    pub use super::devices::{end as end_sessions, list as list_devices};
+    pub use super::devices::{end as end_sessions, list as list_devices, session_table};
     pub use super::identities::{link, unlink};
 }
 #[cfg(feature = "ssr")]

@@ -34,6 +34,12 @@ pub struct EchoRow {
     longitude: Option<f64>,
 }
 
+/// Every echo of `user_id`, oldest first (the export's order).
+pub async fn all_of(db: &Db, user_id: Uuid) -> Result<Vec<EchoRow>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM echoes WHERE user_id = $1 ORDER BY captured_at, id");
+    Ok(on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql).bind(user_id).fetch_all(pool).await)?)
+}
+
 impl EchoRow {
     pub fn into_echo(self) -> Result<Echo, AppError> {
         Ok(Echo {

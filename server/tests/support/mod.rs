@@ -477,7 +477,7 @@ impl Upload {
     }
 
     /// As a browser's HTML form sends it.
-    pub fn as_html_form(mut self) -> Upload {
+    pub fn into_html_form(mut self) -> Upload {
         self.accept = "text/html,application/xhtml+xml";
         self
     }

@@ -7,6 +7,7 @@
 //!      page), or
 //!    - when the provider asserts a *verified* email equal to the
 //!      account's, and the account's own email is verified too.
+//!
 //!    An equal email alone is never enough: anyone can put your address
 //!    on an account at some provider.
 //! 3. Otherwise a first sign-in makes a new account — with the provider's

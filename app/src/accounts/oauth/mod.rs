@@ -142,7 +142,7 @@ impl Failure {
             Failure::SignedOut => 401,
             Failure::WrongAccount | Failure::Disabled | Failure::Denied => 403,
             Failure::TooManySignUps => 429,
-            Failure::Internal => 500,
+            Failure::Internal => 503,
             _ => 400,
         }
     }
