@@ -17,6 +17,9 @@ const s3ServerPort = 3190;
 const oidcPort = 3191;
 const oauthPort = 3192;
 const localUrl = `http://127.0.0.1:${localPort}`;
+// Its mail goes to a real SMTP server (testkit/smtp) the stories read back.
+const smtpPort = 3193;
+export const smtpHttpPort = 3194;
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'echoes', 'target');
 const bin = process.env.ECHOES_BIN ?? join(targetDir, 'release', 'echoes');
 const s3Bin = process.env.ECHOES_TEST_S3_BIN ?? join(targetDir, 'debug', 'echoes-test-s3');
@@ -84,7 +87,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
     { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length|microphone-/ },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account|sign-in-providers/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account|sign-in-providers|mail/ },
     // Chromium's real getUserMedia failing: a microphone whose permission
     // is not granted (the prompt is dismissed)…
     {
@@ -126,6 +129,15 @@ export default defineConfig({
   },
   webServer: [
     {
+      command: `node "${resolve(__dirname, '..', 'testkit', 'smtp', 'sink.mjs')}"`,
+      url: `http://127.0.0.1:${smtpHttpPort}/messages`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { PATH: process.env.PATH ?? '', SMTP_PORT: String(smtpPort), HTTP_PORT: String(smtpHttpPort) },
+    },
+    {
       command: `node "${resolve(__dirname, '..', 'testkit', 'oidc', 'provider.mjs')}"`,
       url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
       reuseExistingServer: false,
@@ -166,6 +178,8 @@ export default defineConfig({
       stderr: 'pipe',
       env: echoesEnv('local', localPort, {
         PUBLIC_URL: localUrl,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        MAIL_FROM: 'Echoes <echoes@example.org>',
         OAUTH_PROVIDERS: 'testoidc,testgh',
         OAUTH_TESTOIDC_LABEL: 'Test OIDC',
         OAUTH_TESTOIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,

@@ -63,9 +63,12 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.b
   say "Installing end2end/ node packages"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
-# The OpenID Connect provider the sign-in tests run (panva's oidc-provider).
-if [ ! -d testkit/oidc/node_modules/oidc-provider ] \
-   || [ testkit/oidc/package.json -nt testkit/oidc/node_modules/.package-lock.json ]; then
-  say "Installing testkit/oidc/ node packages"
-  (cd testkit/oidc && npm ci --no-audit --no-fund)
-fi
+# Real peers the tests run: an OpenID Connect provider (panva's
+# oidc-provider) and an SMTP server (nodemailer's smtp-server).
+for kit in oidc smtp; do
+  if [ ! -f "testkit/$kit/node_modules/.package-lock.json" ] \
+     || [ "testkit/$kit/package.json" -nt "testkit/$kit/node_modules/.package-lock.json" ]; then
+    say "Installing testkit/$kit/ node packages"
+    (cd "testkit/$kit" && npm ci --no-audit --no-fund)
+  fi
+done

@@ -30,6 +30,7 @@ use pages::{
     SignUpPage,
     UploadPage,
 };
+use pages::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Echoes".to_owned() } else { format!("{text} · Echoes") }/>
         <Router>
             <Nav/>
+            <components::verify_banner::VerifyBanner/>
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
@@ -106,6 +108,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/auth/failed") view=SignInFailedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

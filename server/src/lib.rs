@@ -76,7 +76,9 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     if !config.oauth_providers.is_empty() {
         tracing::info!(providers = ?providers, "sign-in providers");
     }
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers })
+    let mailer = app::infra::mail::Mailer::new(&config.mail)?;
+    tracing::info!(mailer = ?mailer, "mail goes to");
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -223,6 +225,25 @@ pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Every two seconds, for as long as the server runs: sends the mail that
+/// is due (see `infra::mail::outbox`). Each replica runs one; a message is
+/// claimed before it is sent, so none goes out twice.
+pub fn spawn_mail_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match app::infra::mail::outbox::deliver_due(&state.db, &state.mailer).await {
+                Ok(done) if done.sent == 0 && done.failed == 0 => {}
+                Ok(done) => tracing::info!(sent = done.sent, failed = done.failed, "mail delivered"),
+                Err(err) => tracing::warn!(error = ?err.cause, "mail delivery pass failed; will retry"),
+            }
+        }
+    })
+}
+
 /// Every hour, for as long as the server runs: deletes expired sessions,
 /// sign-in throttle counters whose windows ended a day ago, and API tokens
 /// expired or revoked a day ago.
@@ -242,6 +263,9 @@ pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
             }
             if let Err(err) = app::accounts::tokens::forget_old(&state).await {
                 tracing::warn!(error = %err, "token cleanup failed; will retry");
+            }
+            if let Err(err) = app::infra::mail::outbox::forget_sent(&state.db, 24 * 3600 * 1000).await {
+                tracing::warn!(error = %err, "outbox cleanup failed; will retry");
             }
         }
     })

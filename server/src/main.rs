@@ -100,6 +100,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let state = server::build_state(config, leptos_options).await?;
     let cleanup = server::spawn_session_cleanup(&state);
     let sweeper = server::spawn_upload_sweeper(&state);
+    let mail = server::spawn_mail_worker(&state);
     let app = server::router(state.clone());
     let settings = server::serve::ServeSettings {
         header_timeout: Duration::from_secs(state.config.request_timeout_secs),
@@ -110,6 +111,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     server::serve::serve(listener, app, settings, shutdown_signal()).await;
     cleanup.abort();
     sweeper.abort();
+    mail.abort();
     state.db.close().await;
     tracing::info!("Echoes stopped");
     Ok(())

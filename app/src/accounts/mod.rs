@@ -13,14 +13,18 @@ mod change_password;
 mod credentials;
 mod delete_account;
 mod devices;
+#[cfg(feature = "ssr")]
+pub mod email_tokens;
 mod identities;
 mod log_in;
 mod log_out;
 mod me;
 pub mod oauth;
 mod personal_tokens;
+mod reset_password;
 mod role;
 mod sign_up;
+mod verify_email;
 
 #[cfg(feature = "ssr")]
 pub mod export;
@@ -50,7 +54,9 @@ pub use personal_tokens::{
     create_personal_token, list_personal_tokens, revoke_personal_token, CreatePersonalToken, ListPersonalTokens,
     NewPersonalToken, PersonalToken, RevokePersonalToken, Scope, TokenName,
 };
+pub use reset_password::{forgot_password, reset_password, ForgotPassword, ResetPassword};
 pub use role::Role;
+pub use verify_email::{resend_verification, verify_email, ResendVerification, VerifyEmail};
 pub use sign_up::{sign_up, SignUp};
 
 #[cfg(feature = "ssr")]
@@ -63,6 +69,8 @@ pub mod service {
     pub use super::delete_account::{delete_own, erase};
     pub use super::devices::{end as end_sessions, list as list_devices, session_table};
     pub use super::identities::{link, unlink};
+    pub use super::reset_password::{request as request_password_reset, reset as reset_password};
+    pub use super::verify_email::{send_link as send_verification, verify as verify_email};
 }
 #[cfg(feature = "ssr")]
 pub use log_in::authenticate;
@@ -82,4 +90,7 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The email address is confirmed (the link mailed after sign-up was used).
+    #[serde(default)]
+    pub email_verified: bool,
 }

@@ -18,6 +18,7 @@ pub async fn register(
     throttle::sign_up(&state.db, &state.config.limits, from).await?;
     let hash = state.passwords.hash(password).await?;
     let user = users::insert(&state.db, &email, &display_name, &hash).await?;
+    super::verify_email::send_link(state, &user).await?;
     tracing::info!(user_id = %user.id, "signed up");
     Ok(user)
 }

@@ -152,6 +152,19 @@ pub async fn sign_up(db: &Db, limits: &AbuseLimits, ip: ClientIp) -> Result<(), 
     Ok(())
 }
 
+/// Counts a request in the bucket `name` and refuses it (429, `message`)
+/// once there were `max` within `window` — for mail a visitor can make
+/// Echoes send (password resets, new verification links).
+pub async fn limit(db: &Db, name: String, max: i64, window: Duration, message: &str) -> Result<(), AppError> {
+    let bucket = Bucket(name);
+    let now = now_millis();
+    if let Some(wait) = blocked_for(db, &[&bucket], now).await? {
+        return Err(blocked(wait, message));
+    }
+    hit(db, &bucket, max, window, now).await?;
+    Ok(())
+}
+
 /// Removes counters whose window and block are long over.
 pub async fn forget_old(db: &Db, older_than: Duration) -> Result<u64, AppError> {
     let cutoff = now_millis() - older_than.as_millis() as i64;

@@ -42,6 +42,7 @@ impl UserRow {
                 display_name: self.display_name,
                 // The column's CHECK allows nothing else.
                 role: Role::parse(&self.role).unwrap_or_default(),
+                email_verified: self.email_verified_at.is_some(),
             },
             disabled: self.disabled_at.is_some(),
             created_at: self.created_at,
@@ -81,7 +82,13 @@ pub async fn insert_with_role(
     .map(|_| ()));
     match result {
         Ok(_) => {
-            Ok(User { id, email: email.as_str().to_owned(), display_name: display_name.as_str().to_owned(), role })
+            Ok(User {
+                id,
+                email: email.as_str().to_owned(),
+                display_name: display_name.as_str().to_owned(),
+                role,
+                email_verified: false,
+            })
         }
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError::on_field(
             ErrorCode::EmailTaken,
@@ -135,6 +142,17 @@ pub async fn password_of(db: &Db, id: Uuid) -> Result<Option<StoredHash>, AppErr
         .fetch_optional(pool)
         .await)?;
     Ok(hash.flatten().map(StoredHash))
+}
+
+/// Marks the address proven (a provider vouched for it).
+pub async fn mark_email_verified(db: &Db, id: Uuid) -> Result<(), AppError> {
+    on_db!(db, pool => sqlx::query("UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL")
+        .bind(id)
+        .bind(now_millis())
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
 }
 
 pub async fn has_password(db: &Db, id: Uuid) -> Result<bool, AppError> {

@@ -7,3 +7,4 @@ pub mod nav;
 pub mod player;
 pub mod provider_buttons;
 pub mod status;
+pub mod verify_banner;

@@ -13,7 +13,12 @@ pub fn ProviderButtons() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let list: Vec<ProviderButton> = providers.await.unwrap_or_default();
-                (!list.is_empty()).then(|| view! {
+                if list.is_empty() {
+                    // Always an element, so the server's HTML and the
+                    // hydrated view have the same shape.
+                    return view! { <div hidden></div> }.into_any();
+                }
+                view! {
                     <div class="providers" data-testid="providers">
                         <p class="muted or">"or"</p>
                         {list.into_iter().map(|p| view! {
@@ -22,7 +27,7 @@ pub fn ProviderButtons() -> impl IntoView {
                             </a>
                         }).collect_view()}
                     </div>
-                })
+                }.into_any()
             })}
         </Suspense>
     }

@@ -67,6 +67,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PROBE_TIMEOUT_SECONDS", "60", "Wall-clock and CPU-time limit for decoding one upload."),
     ("PROBE_MEMORY_LIMIT_MB", "512", "Address-space limit of the process that decodes one upload."),
     ("PROBE_EXECUTABLE", "(this binary)", "Program run to decode uploads; normally the echoes binary itself."),
+    ("SMTP_URL", "(none: mail is logged)", "Mail server, e.g. `smtps://user:password@mail.example.org` or `smtp://host:587?tls=required`."),
+    ("MAIL_FROM", "Echoes <echoes@localhost>", "Sender of the mail Echoes sends."),
     (
         "OAUTH_PROVIDERS",
         "(none)",
@@ -98,6 +100,8 @@ pub struct Config {
     pub s3: Option<S3Settings>,
     pub pending_upload_ttl_secs: u64,
     pub probe: ProbeSettings,
+    /// Outgoing mail.
+    pub mail: crate::infra::mail::MailSettings,
     /// Sign-in providers (none by default).
     pub oauth_providers: Vec<crate::accounts::oauth::settings::ProviderSettings>,
 }
@@ -299,6 +303,10 @@ impl Config {
                 .parse::<u64>()
                 .map_err(|_| invalid("PENDING_UPLOAD_TTL_SECONDS", "expected a number of seconds"))?,
             probe: probe_settings(&get, &invalid)?,
+            mail: crate::infra::mail::MailSettings {
+                smtp_url: lookup("SMTP_URL").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+                from: get("MAIL_FROM"),
+            },
             oauth_providers: crate::accounts::oauth::settings::from_lookup(&lookup)?,
         })
     }

@@ -4,6 +4,7 @@
 pub mod client_ip;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod security_headers;
 pub mod slots;
 pub mod state;

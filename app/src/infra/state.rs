@@ -22,6 +22,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     /// Decodes uploads in sandboxed child processes.
     pub prober: Prober,
+    /// Sends what the outbox holds (SMTP, or the log).
+    pub mailer: super::mail::Mailer,
     /// Sign-in providers, with their discovered metadata.
     pub providers: crate::accounts::oauth::providers::Providers,
 }

@@ -29,6 +29,7 @@ pub fn LogInPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
+            <p><A href="/forgot-password">"Forgot your password?"</A></p>
             <ProviderButtons/>
             <p>"New here? " <A href="/signup">"Create an account"</A></p>
         </section>

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod echo_detail;
+mod forgot_password;
 mod home;
 mod log_in;
 mod my_echoes;
@@ -11,10 +12,12 @@ mod record;
 mod sign_in_failed;
 mod sign_up;
 mod upload;
+mod verify_email;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
 pub use echo_detail::EchoDetailPage;
+pub use forgot_password::{ForgotPasswordPage, ResetPasswordPage};
 pub use home::HomePage;
 pub use log_in::LogInPage;
 pub use my_echoes::MyEchoesPage;
@@ -23,6 +26,7 @@ pub use record::RecordPage;
 pub use sign_in_failed::SignInFailedPage;
 pub use sign_up::SignUpPage;
 pub use upload::UploadPage;
+pub use verify_email::VerifyEmailPage;
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

@@ -15,6 +15,7 @@
 
 pub mod audio;
 pub mod hostile;
+pub mod mail;
 pub mod providers;
 
 use std::collections::HashMap;

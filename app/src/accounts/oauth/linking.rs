@@ -132,6 +132,8 @@ async fn join_or_create(state: &AppState, who: &Asserted, from: ClientIp) -> Res
         _ => internal("account")(err),
     })?;
     link_new(state, user.id, who).await?;
+    // The provider has proven the address.
+    users::mark_email_verified(&state.db, user.id).await.map_err(internal("account"))?;
     tracing::info!(user_id = %user.id, provider = %who.provider, "signed up through a provider");
     Ok(user.id)
 }

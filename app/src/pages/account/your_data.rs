@@ -20,7 +20,7 @@ pub fn YourData(methods: MethodsResource, delete: ServerAction<DeleteMyAccount>)
             <p>"This deletes every echo and recording, your sign-ins and sessions, for good. Download them first if you want to keep them."</p>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let Ok(m) = methods.await else { return ().into_any() };
+                    let Ok(m) = methods.await else { return view! { <div hidden></div> }.into_any() };
                     view! {
                         <ActionForm action=delete attr:class="stack" attr:novalidate=true>
                             <FormError error/>
