@@ -167,6 +167,15 @@ impl AppError {
     }
 
     /// Tells the client when to try again.
+    /// A field error moved onto `field` (the same check serving a form
+    /// whose input has another name); an error without a field stays so.
+    pub fn on(mut self, field: &str) -> Self {
+        if self.field.is_some() {
+            self.field = Some(field.to_owned());
+        }
+        self
+    }
+
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs.max(1));
         self

@@ -83,16 +83,24 @@ async fn two_replicas_share_sessions_and_echoes() {
     let cookie = signed_up.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
 
     // …and B knows the session.
-    let me: Option<app::accounts::User> = http
-        .post(format!("{}/_fn/accounts/me", b.base))
-        .header("accept", "application/json")
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // Who a cookie is signed in as, on one replica.
+    let me_on = |base: String, cookie: String| {
+        let http = http.clone();
+        async move {
+            let me: Option<app::accounts::User> = http
+                .post(format!("{base}/_fn/accounts/me"))
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            me
+        }
+    };
+    let me = me_on(b.base.clone(), cookie.clone()).await;
     assert_eq!(me.map(|u| u.email).as_deref(), Some("ada@example.org"));
 
     // Upload through A, play through B.
@@ -126,22 +134,6 @@ async fn two_replicas_share_sessions_and_echoes() {
         .unwrap();
     assert_eq!(logged_in.status(), 200);
     let phone = logged_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let me_on = |base: String, cookie: String| {
-        let http = http.clone();
-        async move {
-            let me: Option<app::accounts::User> = http
-                .post(format!("{base}/_fn/accounts/me"))
-                .header("accept", "application/json")
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            me
-        }
-    };
     assert!(me_on(a.base.clone(), phone.clone()).await.is_some());
     let ended = http
         .post(format!("{}/_fn/accounts/devices/end", a.base))

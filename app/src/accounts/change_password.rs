@@ -20,15 +20,9 @@ pub async fn change(
     use super::{devices, throttle, users};
 
     caller.require_write()?;
-    let on = |field: &str, mut err: AppError| {
-        if err.field.is_some() {
-            err.field = Some(field.to_owned());
-        }
-        err
-    };
-    let new = Password::parse_new(new).map_err(|e| on("new_password", e))?;
+    let new = Password::parse_new(new).map_err(|e| e.on("new_password"))?;
     if let Some(stored) = users::password_of(&state.db, caller.id()).await? {
-        let attempt = Password::parse_attempt(current.unwrap_or_default()).map_err(|e| on("current_password", e))?;
+        let attempt = Password::parse_attempt(current.unwrap_or_default()).map_err(|e| e.on("current_password"))?;
         let email = super::Email::parse(&caller.user.email).ok();
         let from = throttle::request_client_ip();
         throttle::check_log_in(&state.db, email.as_ref(), from).await?;

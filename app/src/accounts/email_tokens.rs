@@ -3,9 +3,9 @@
 //! using one marks it used in the same statement that checks it, so it
 //! works once even when two requests race.
 
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use super::tokens::{digest as hash, new_secret};
 
 use crate::error::AppError;
 use crate::infra::db::{now_millis, Db};
@@ -33,16 +33,10 @@ impl Purpose {
     }
 }
 
-fn hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
 /// A new link secret for `user_id` and `email`; earlier unused ones of the
 /// same purpose stop working.
 pub async fn issue(db: &Db, user_id: Uuid, email: &str, purpose: Purpose) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::internal("random token", std::io::Error::other(e.to_string())))?;
-    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let secret = new_secret("")?;
     let now = now_millis();
     on_db!(db, pool => sqlx::query(
         "UPDATE email_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",

@@ -153,7 +153,7 @@ pub async fn list_sign_in_methods() -> Result<SignInMethods, AppError> {
     let caller = super::CurrentUser::of_request().await?;
     let state = crate::infra::state::app_state();
     let providers = &state.config.oauth_providers;
-    let label = |id: &str| providers.iter().find(|p| p.id == id).map_or_else(|| id.to_owned(), |p| p.label.clone());
+    let label = |id: &str| super::oauth::settings::label_of(providers, id).unwrap_or_else(|| id.to_owned());
     let linked: Vec<LinkedSignIn> = of_user(&state.db, caller.id())
         .await?
         .into_iter()

@@ -46,11 +46,7 @@ pub async fn request(
 #[cfg(feature = "ssr")]
 pub async fn reset(state: &crate::infra::state::AppState, secret: &str, new_password: String) -> Result<(), AppError> {
     use super::email_tokens::{consume, Purpose};
-    let mut password = super::Password::parse_new(new_password);
-    if let Err(err) = &mut password {
-        err.field = Some("new_password".into());
-    }
-    let password = password?;
+    let password = super::Password::parse_new(new_password).map_err(|e| e.on("new_password"))?;
     let Some((user_id, email)) = consume(&state.db, secret, Purpose::Reset).await? else {
         return Err(AppError::bad_request(
             "This reset link was used already, has expired or is not right. Ask for a new one.",

@@ -46,14 +46,14 @@ pub struct IssuedTokens {
 
 /// 32 random bytes from the OS, base64url, behind a prefix that says what
 /// the token is (and lets secret scanners spot a leaked one).
-fn new_secret(prefix: &str) -> Result<String, AppError> {
+pub(crate) fn new_secret(prefix: &str) -> Result<String, AppError> {
     use base64::Engine;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| AppError::internal("token randomness", e.to_string()))?;
     Ok(format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
 }
 
-fn digest(token: &str) -> Vec<u8> {
+pub(crate) fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 

@@ -69,7 +69,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
                 crate::error::ErrorCode::TooManyRequests,
                 format!("A link was sent a moment ago. You can ask again in {} s.", wait.div_ceil(1000)),
             )
-            .retry_after(wait.div_ceil(1000) as u64));
+            .retry_after(wait.div_ceil(1000)));
         }
     }
     send_link(&state, &caller.user).await

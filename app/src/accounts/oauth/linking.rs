@@ -79,10 +79,7 @@ pub async fn complete(
                 Some(identity) if identity.user_id == user_id => Ok("/account".into()),
                 Some(_) => Err(Failure::LinkedElsewhere),
                 None => {
-                    identities::link(&state.db, user_id, who).await.map_err(|err| match err.code {
-                        ErrorCode::AlreadyLinked => Failure::LinkedElsewhere,
-                        _ => internal("link")(err),
-                    })?;
+                    link_new(state, user_id, who).await?;
                     tracing::info!(user_id = %user_id, provider = %who.provider, "sign-in linked");
                     Ok("/account".into())
                 }

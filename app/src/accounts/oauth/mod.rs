@@ -200,12 +200,7 @@ pub struct FailureNotice {
 pub async fn sign_in_failure(reason: String, provider: String) -> Result<FailureNotice, AppError> {
     let state = crate::infra::state::app_state();
     let failure = Failure::parse(&reason).unwrap_or(Failure::ProviderError);
-    let label = state
-        .config
-        .oauth_providers
-        .iter()
-        .find(|p| p.id == provider)
-        .map_or_else(|| "The provider".to_owned(), |p| p.label.clone());
+    let label = settings::label_of(&state.config.oauth_providers, &provider).unwrap_or_else(|| "The provider".to_owned());
     let signed_in = super::CurrentUser::optional().await.ok().flatten().is_some();
     Ok(FailureNotice { message: failure.message(&label), status: failure.status(), back_to_account: signed_in })
 }

@@ -112,6 +112,11 @@ fn preset(id: &str) -> Option<Preset> {
     }
 }
 
+/// The button label of provider `id`, if it is configured.
+pub fn label_of(providers: &[ProviderSettings], id: &str) -> Option<String> {
+    providers.iter().find(|p| p.id == id).map(|p| p.label.clone())
+}
+
 fn is_provider_id(id: &str) -> bool {
     (1..=32).contains(&id.len())
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
