@@ -51,6 +51,11 @@ pub enum ErrorCode {
     AlreadyLinked,
     /// Unlinking would leave the account with no way to sign in.
     LastSignInMethod,
+    /// The account has two-step sign-in: the log-in needs its code too.
+    TwoFactorRequired,
+    /// A one-time code (authenticator, recovery or sign-in code) is wrong,
+    /// used or expired.
+    InvalidCode,
     /// Too many attempts; `retry_after_secs` says when to try again.
     TooManyRequests,
     /// A dependency (database, storage) or a bounded resource (decoding,
@@ -64,7 +69,7 @@ impl ErrorCode {
     /// The HTTP status for this code.
     pub fn status(self) -> u16 {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::TwoFactorRequired | Self::InvalidCode => 401,
             Self::EmailTaken => 409,
             Self::Validation => 422,
             Self::BadRequest => 400,

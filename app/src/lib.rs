@@ -30,7 +30,7 @@ use pages::{
     SignUpPage,
     UploadPage,
 };
-use pages::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage};
+use pages::{ForgotPasswordPage, ResetPasswordPage, SecondStepPage, VerifyEmailPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-factor") view=SecondStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/echoes") view=MyEchoesPage ssr=SsrMode::Async/>
                     <Route path=path!("/upload") view=UploadPage ssr=SsrMode::Async/>

@@ -90,6 +90,19 @@ with_providers! {
         assert_eq!(other.log_in("ada@example.org", "anything-at-all").await.status, StatusCode::UNAUTHORIZED);
     }
 
+    async fn a_provider_sign_in_passes_through_the_second_step_when_it_is_on(app) {
+        use support::two_factor::{code, second_step, turn_on};
+        assert_eq!(sign_in_with(&mut app, "oidc", "ada@example.org").await, "/echoes");
+        let (secret, _) = turn_on(&mut app).await;
+        app.log_out().await;
+        assert_eq!(sign_in_with(&mut app, "oidc", "ada@example.org").await, "/login/two-factor");
+        assert!(app.me().await.is_none(), "the provider's answer alone does not sign in");
+        assert_eq!(second_step(&mut app, "000000").await.status, StatusCode::UNAUTHORIZED);
+        let done = second_step(&mut app, &code(&secret, 30)).await;
+        assert!(done.status.is_success(), "{}", done.text());
+        assert_eq!(app.me().await.expect("signed in").email, "ada@example.org");
+    }
+
     async fn plain_oauth2_sign_in_reads_the_verified_address(app) {
         assert_eq!(sign_in_with(&mut app, "gh", "grace@example.org").await, "/echoes");
         let me = app.me().await.expect("signed in");

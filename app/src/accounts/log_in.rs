@@ -1,7 +1,8 @@
 //! Log in with email and password ([`authenticate`], shared with the API).
 //! An unknown email and a wrong password get the same message and take the
 //! same time; repeated failures are slowed down, then refused for a while
-//! (see `throttle`). A disabled account is refused only once its password
+//! (see `throttle`). With two-step sign-in on, a right password leads to
+//! the second step (`two_factor::second_step`). A disabled account is refused only once its password
 //! matched, so the answer tells nothing to someone guessing.
 
 use leptos::prelude::*;
@@ -55,8 +56,13 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     use crate::infra::state::app_state;
 
     let password = Password::parse_attempt(password)?;
-    let user = authenticate(&app_state(), throttle::request_client_ip(), &email, password).await?;
-    session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
-    leptos_axum::redirect("/echoes");
+    let state = app_state();
+    let user = authenticate(&state, throttle::request_client_ip(), &email, password).await?;
+    let session = session::request_session().await?;
+    let user_agent = session::request_user_agent();
+    // With two-step sign-in on, this goes to the second step instead.
+    let next = super::two_factor::second_step::after_first_step(&state, &session, user.id, user_agent.as_deref(), "/echoes")
+        .await?;
+    leptos_axum::redirect(&next);
     Ok(())
 }

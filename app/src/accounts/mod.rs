@@ -24,6 +24,7 @@ mod personal_tokens;
 mod reset_password;
 mod role;
 mod sign_up;
+pub mod two_factor;
 mod verify_email;
 
 #[cfg(feature = "ssr")]

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// What "forgot password" always says.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub const SENT: &str = "If an account uses that address, a link to choose a new password is on its way. It works for 1 hour.";
 
 #[cfg(feature = "ssr")]

@@ -36,6 +36,12 @@ impl Bucket {
         Bucket(format!("login-address:{ip}"))
     }
 
+    /// Wrong second-step codes (authenticator, recovery or sign-in code)
+    /// for one account, whichever form or API they came through.
+    pub fn codes_account(user_id: uuid::Uuid) -> Bucket {
+        Bucket(format!("codes-account:{user_id}"))
+    }
+
     pub fn sign_up_address(ip: ClientIp) -> Bucket {
         Bucket(format!("signup-address:{ip}"))
     }
@@ -138,6 +144,22 @@ pub async fn succeeded_log_in(db: &Db, email: &Email) -> Result<(), AppError> {
         .await
         .map(|_| ()))?;
     Ok(())
+}
+
+/// Refuses a one-time code for `user_id` while too many wrong ones were
+/// tried: the same limits as failed log-ins.
+pub async fn check_codes(db: &Db, user_id: uuid::Uuid) -> Result<(), AppError> {
+    match blocked_for(db, &[&Bucket::codes_account(user_id)], now_millis()).await? {
+        Some(wait) => Err(blocked(wait, "Too many wrong codes.")),
+        None => Ok(()),
+    }
+}
+
+/// Counts a wrong code; returns how long to hold the answer back.
+pub async fn failed_code(db: &Db, limits: &AbuseLimits, user_id: uuid::Uuid) -> Result<Duration, AppError> {
+    let window = Duration::from_secs(limits.login_block_secs);
+    let hits = hit(db, &Bucket::codes_account(user_id), limits.login_max_failures, window, now_millis()).await?;
+    Ok(Duration::from_secs((hits - limits.login_max_failures / 2 + 1).clamp(0, 5) as u64))
 }
 
 /// Counts a sign-up from `ip`; refuses it past the hourly limit.

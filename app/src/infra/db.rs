@@ -28,6 +28,16 @@ macro_rules! on_db {
     };
 }
 
+/// Runs a statement that returns no rows on whichever pool `db` holds and
+/// gives the number of rows it touched:
+/// `db_run!(db, sqlx::query("DELETE …").bind(id))?`.
+#[macro_export]
+macro_rules! db_run {
+    ($db:expr, $query:expr) => {
+        $crate::on_db!($db, pool => $query.execute(pool).await.map(|done| done.rows_affected()))
+    };
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 

@@ -40,6 +40,11 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(example = "correct horse battery", min_length = 1, max_length = 128)]
     pub password: String,
+    /// For an account with two-step sign-in: the six-digit code its
+    /// authenticator app shows now, or one of its recovery codes.
+    #[schema(example = "123456", max_length = 64)]
+    #[serde(default)]
+    pub two_factor_code: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -130,10 +135,10 @@ pub async fn register(
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "An access and a refresh token", body = TokenResponse),
-        (status = 401, description = "Email and password do not match", body = ErrorBody),
+        (status = 401, description = "Email and password do not match (`invalid_credentials`); the account has two-step sign-in and `two_factor_code` is missing (`two_factor_required`) or wrong (`invalid_code`)", body = ErrorBody),
         (status = 403, description = "The account is disabled", body = ErrorBody),
         (status = 422, description = "A field is missing", body = ErrorBody),
-        (status = 429, description = "Too many failed log-ins; retry after `Retry-After`", body = ErrorBody),
+        (status = 429, description = "Too many failed log-ins or wrong codes; retry after `Retry-After`", body = ErrorBody),
         (status = 503, description = "Busy; retry after `Retry-After`", body = ErrorBody),
     ))]
 pub async fn login(
@@ -143,6 +148,7 @@ pub async fn login(
 ) -> ApiResult<Json<TokenResponse>> {
     let password = Password::parse_attempt(body.password)?;
     let user = accounts::authenticate(&state, from, &body.email, password).await?;
+    accounts::two_factor::second_step::for_api_log_in(&state, user.id, body.two_factor_code.as_deref()).await?;
     let tokens = tokens::issue_pair(&state, user.id).await?;
     Ok(Json(TokenResponse::new(tokens, user)))
 }

@@ -69,9 +69,11 @@ pub async fn complete(
                 tracing::info!(user_id = %user_id, provider = %who.provider, "provider sign-in to a disabled account refused");
                 return Err(Failure::Disabled);
             }
-            session::start(session, user_id, user_agent).await.map_err(internal("session"))?;
+            let next = crate::accounts::two_factor::second_step::after_first_step(state, session, user_id, user_agent, "/echoes")
+                .await
+                .map_err(internal("session"))?;
             tracing::info!(user_id = %user_id, provider = %who.provider, "logged in through a provider");
-            Ok("/echoes".into())
+            Ok(next)
         }
         Intent::Link => {
             let user_id = signed_in.ok_or(Failure::SignedOut)?;

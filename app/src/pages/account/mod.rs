@@ -1,11 +1,12 @@
 //! The account page: the name others see; how you sign in (password,
-//! linked providers); where you are signed in; personal access tokens for
+//! linked providers); two-step sign-in; where you are signed in; personal access tokens for
 //! scripts — made here (the secret is shown once), listed, revoked; your
 //! data to take with you; and deleting the account. Server-rendered forms
 //! throughout, so all of it works without JavaScript.
 
 mod devices;
 mod sign_ins;
+mod two_factor;
 mod your_data;
 
 use leptos::prelude::*;
@@ -39,6 +40,9 @@ pub fn AccountPage() -> impl IntoView {
     let unlink = ServerAction::<UnlinkSignIn>::new();
     let password = ServerAction::<ChangePassword>::new();
     let methods = Resource::new(move || (unlink.version().get(), password.version().get()), |_| list_sign_in_methods());
+    let second_step = two_factor::TwoFactorActions::new();
+    let second_step_status =
+        Resource::new(move || second_step.version(), |_| crate::accounts::two_factor::two_factor_status());
     let end = ServerAction::<EndSessions>::new();
     let devices = Resource::new(move || (end.version().get(), password.version().get()), |_| list_devices());
     let delete = ServerAction::<DeleteMyAccount>::new();
@@ -62,6 +66,7 @@ pub fn AccountPage() -> impl IntoView {
                             </ActionForm>
                         </section>
                         <sign_ins::SignIns methods unlink password/>
+                        <two_factor::TwoFactor status=second_step_status actions=second_step/>
                         <devices::Devices devices end/>
                         <Tokens create revoke tokens/>
                         <your_data::YourData methods delete/>
