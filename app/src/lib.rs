@@ -30,7 +30,7 @@ use pages::{
     SignUpPage,
     UploadPage,
 };
-use pages::{ForgotPasswordPage, ResetPasswordPage, SecondStepPage, VerifyEmailPage};
+use pages::{ChangeEmailPage, ForgotPasswordPage, ResetPasswordPage, SecondStepPage, SignInWithCodePage, VerifyEmailPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -100,6 +100,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/code") view=SignInWithCodePage ssr=SsrMode::Async/>
                     <Route path=path!("/login/two-factor") view=SecondStepPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/echoes") view=MyEchoesPage ssr=SsrMode::Async/>
@@ -109,6 +110,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/auth/failed") view=SignInFailedPage ssr=SsrMode::Async/>
+                    <Route path=path!("/change-email") view=ChangeEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>

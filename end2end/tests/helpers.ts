@@ -1,5 +1,6 @@
 // Shared steps for the browser stories.
 import { expect, Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 
 /** A real, playable WAV: `seconds` of a 440 Hz tone, 16-bit mono 16 kHz. */
 export function wavTone(seconds: number): Buffer {
@@ -76,4 +77,18 @@ export async function uploadEcho(page: Page, opts: { title: string; emotion: str
   await page.getByRole('button', { name: 'Upload' }).click();
   await expect(page).toHaveURL(/\/echoes\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { level: 1, name: opts.title })).toBeVisible();
+}
+
+// The code an authenticator app shows for a base32 `secret`, `offsetSecs`
+// from now (RFC 6238: HMAC-SHA-1 over the 30-second step, six digits).
+export function totp(secret: string, offsetSecs = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/\s/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const step = Buffer.alloc(8);
+  step.writeBigUInt64BE(BigInt(Math.floor((Date.now() / 1000 + offsetSecs) / 30)));
+  const mac = createHmac('sha1', key).update(step).digest();
+  const at = mac[19] & 0xf;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }

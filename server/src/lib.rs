@@ -78,7 +78,9 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     }
     let mailer = app::infra::mail::Mailer::new(&config.mail)?;
     tracing::info!(mailer = ?mailer, "mail goes to");
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer })
+    let sms = app::infra::sms::SmsSender::new(&config.sms).await?;
+    tracing::info!(sms = ?sms, "text messages go to");
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -235,7 +237,7 @@ pub fn spawn_mail_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match app::infra::mail::outbox::deliver_due(&state.db, &state.mailer).await {
+            match app::infra::mail::outbox::deliver_due(&state.db, &state.mailer, &state.sms).await {
                 Ok(done) if done.sent == 0 && done.failed == 0 => {}
                 Ok(done) => tracing::info!(sent = done.sent, failed = done.failed, "mail delivered"),
                 Err(err) => tracing::warn!(error = ?err.cause, "mail delivery pass failed; will retry"),

@@ -16,29 +16,43 @@ pub async fn change(
     current: Option<String>,
     new: String,
 ) -> Result<(), AppError> {
-    use super::credentials::{wrong_credentials, Password};
-    use super::{devices, throttle, users};
+    use super::credentials::Password;
+    use super::{devices, users};
 
     caller.require_write()?;
     let new = Password::parse_new(new).map_err(|e| e.on("new_password"))?;
-    if let Some(stored) = users::password_of(&state.db, caller.id()).await? {
-        let attempt = Password::parse_attempt(current.unwrap_or_default()).map_err(|e| e.on("current_password"))?;
-        let email = super::Email::parse(&caller.user.email).ok();
-        let from = throttle::request_client_ip();
-        throttle::check_log_in(&state.db, email.as_ref(), from).await?;
-        if !state.passwords.verify(attempt, Some(stored)).await? {
-            throttle::failed_log_in(&state.db, &state.config.limits, email.as_ref(), from).await?;
-            let mut err = wrong_credentials();
-            err.message = "That is not your current password.".into();
-            err.field = Some("current_password".into());
-            return Err(err);
-        }
-    }
+    confirm_current(state, caller, current).await?;
     let hash = state.passwords.hash(new).await?;
     users::set_password(&state.db, caller.id(), &hash).await?;
     let ended = devices::end(&state.db, caller.id(), None, keep_session).await?;
     super::tokens::revoke_log_ins(state, caller.id()).await?;
     tracing::info!(user_id = %caller.id(), other_sessions_ended = ended, "password changed");
+    Ok(())
+}
+
+/// When the account has a password, `current` must be it (checked and
+/// throttled like a log-in, errors on `current_password`): for changes
+/// that a stolen session alone must not make.
+#[cfg(feature = "ssr")]
+pub async fn confirm_current(
+    state: &crate::infra::state::AppState,
+    caller: &super::CurrentUser,
+    current: Option<String>,
+) -> Result<(), AppError> {
+    use super::credentials::{wrong_credentials, Password};
+    use super::{throttle, users};
+    let Some(stored) = users::password_of(&state.db, caller.id()).await? else { return Ok(()) };
+    let attempt = Password::parse_attempt(current.unwrap_or_default()).map_err(|e| e.on("current_password"))?;
+    let email = super::Email::parse(&caller.user.email).ok();
+    let from = throttle::request_client_ip();
+    throttle::check_log_in(&state.db, email.as_ref(), from).await?;
+    if !state.passwords.verify(attempt, Some(stored)).await? {
+        throttle::failed_log_in(&state.db, &state.config.limits, email.as_ref(), from).await?;
+        let mut err = wrong_credentials();
+        err.message = "That is not your current password.".into();
+        err.field = Some("current_password".into());
+        return Err(err);
+    }
     Ok(())
 }
 

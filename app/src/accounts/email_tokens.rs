@@ -1,5 +1,5 @@
-//! Single-use links sent by mail — "confirm your address" (24 h) and
-//! "reset your password" (1 h). Only a SHA-256 of each secret is stored;
+//! Single-use links sent by mail — "confirm your address" (24 h), "reset
+//! your password" (1 h) and "use this new address" (24 h). Only a SHA-256 of each secret is stored;
 //! using one marks it used in the same statement that checks it, so it
 //! works once even when two requests race.
 
@@ -15,6 +15,8 @@ use crate::on_db;
 pub enum Purpose {
     Verify,
     Reset,
+    /// Switch the account to a new address (the token's `email`).
+    Change,
 }
 
 impl Purpose {
@@ -22,12 +24,13 @@ impl Purpose {
         match self {
             Purpose::Verify => "verify",
             Purpose::Reset => "reset",
+            Purpose::Change => "change",
         }
     }
 
     pub fn lifetime_ms(self) -> i64 {
         match self {
-            Purpose::Verify => 24 * 3600 * 1000,
+            Purpose::Verify | Purpose::Change => 24 * 3600 * 1000,
             Purpose::Reset => 3600 * 1000,
         }
     }

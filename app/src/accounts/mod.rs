@@ -9,6 +9,7 @@
 //! input parsing live here and are shared with the browser; hashing,
 //! queries, sessions and tokens are server-only (`ssr`).
 
+mod change_email;
 mod change_password;
 mod credentials;
 mod delete_account;
@@ -23,6 +24,7 @@ pub mod oauth;
 mod personal_tokens;
 mod reset_password;
 mod role;
+pub mod sign_in_codes;
 mod sign_up;
 pub mod two_factor;
 mod verify_email;
@@ -43,6 +45,7 @@ pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod users;
 
+pub use change_email::{change_email, confirm_email_change, ChangeEmail, ConfirmEmailChange};
 pub use change_password::{change_password, ChangePassword};
 pub use credentials::{DisplayName, Email, Password};
 pub use delete_account::{delete_my_account, DeleteMyAccount};
@@ -66,6 +69,7 @@ pub use current_user::CurrentUser;
 pub mod service {
     //! The account actions' service functions, for callers outside the
     //! pages (the API, the tests).
+    pub use super::change_email::{confirm as confirm_email_change, request as change_email};
     pub use super::change_password::change as change_password;
     pub use super::delete_account::{delete_own, erase};
     pub use super::devices::{end as end_sessions, list as list_devices, session_table};

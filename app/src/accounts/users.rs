@@ -168,3 +168,22 @@ pub async fn set_password(db: &Db, id: Uuid, hash: &StoredHash) -> Result<(), Ap
         .map(|_| ()))?;
     Ok(())
 }
+
+/// Switches the account to `email`, proven just now (its link was used).
+pub async fn set_verified_email(db: &Db, id: Uuid, email: &str) -> Result<(), AppError> {
+    let changed = on_db!(db, pool => sqlx::query("UPDATE users SET email = $2, email_verified_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(now_millis())
+        .execute(pool)
+        .await
+        .map(|_| ()));
+    match changed {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError::new(
+            ErrorCode::EmailTaken,
+            "That address has an Echoes account of its own now, so it cannot be yours too.",
+        )),
+        Err(err) => Err(err.into()),
+    }
+}

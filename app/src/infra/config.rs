@@ -69,6 +69,15 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("PROBE_EXECUTABLE", "(this binary)", "Program run to decode uploads; normally the echoes binary itself."),
     ("SMTP_URL", "(none: mail is logged)", "Mail server, e.g. `smtps://user:password@mail.example.org` or `smtp://host:587?tls=required`."),
     ("MAIL_FROM", "Echoes <echoes@localhost>", "Sender of the mail Echoes sends."),
+    ("SMS_SENDER", "log", "How text messages (sign-in codes) go out: `log`, `webhook` or `sns` (AWS SNS)."),
+    ("SMS_WEBHOOK_URL", "(none)", "With `SMS_SENDER=webhook`: where each message is POSTed as JSON `{\"to\", \"text\"}`."),
+    ("SMS_WEBHOOK_TOKEN", "(none)", "With `SMS_SENDER=webhook`: sent as `Authorization: Bearer …`."),
+    ("SMS_SNS_REGION", "(AWS chain)", "With `SMS_SENDER=sns`: the AWS region to send from."),
+    (
+        "PHONE_DEFAULT_REGION",
+        "(none: numbers need +country code)",
+        "Two-letter country (e.g. `GB`) whose numbers people may type without their `+44`.",
+    ),
     (
         "OAUTH_PROVIDERS",
         "(none)",
@@ -102,6 +111,10 @@ pub struct Config {
     pub probe: ProbeSettings,
     /// Outgoing mail.
     pub mail: crate::infra::mail::MailSettings,
+    /// Outgoing text messages.
+    pub sms: crate::infra::sms::SmsSettings,
+    /// The country of phone numbers typed without a country code.
+    pub phone_default_region: Option<phonenumber::country::Id>,
     /// Sign-in providers (none by default).
     pub oauth_providers: Vec<crate::accounts::oauth::settings::ProviderSettings>,
 }
@@ -175,11 +188,33 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+fn sms_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+    get: &impl Fn(&'static str) -> String,
+    invalid: &impl Fn(&'static str, &str) -> ConfigError,
+) -> Result<crate::infra::sms::SmsSettings, ConfigError> {
+    use crate::infra::sms::SmsSettings;
+    let set = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    match get("SMS_SENDER").trim() {
+        "log" => Ok(SmsSettings::Log),
+        "webhook" => {
+            let url = set("SMS_WEBHOOK_URL")
+                .ok_or_else(|| invalid("SMS_WEBHOOK_URL", "SMS_SENDER=webhook needs the address to POST to"))?;
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(invalid("SMS_WEBHOOK_URL", "expected an http:// or https:// address"));
+            }
+            Ok(SmsSettings::Webhook { url, token: set("SMS_WEBHOOK_TOKEN") })
+        }
+        "sns" => Ok(SmsSettings::Sns { region: set("SMS_SNS_REGION") }),
+        _ => Err(invalid("SMS_SENDER", "expected log, webhook or sns")),
+    }
+}
+
 /// A value as it may appear in a message: secrets never do, and a
 /// database URL loses its password.
 fn shown(name: &str, value: &str) -> String {
     match name {
-        "AWS_SECRET_ACCESS_KEY" | "AWS_ACCESS_KEY_ID" => "(hidden)".to_owned(),
+        "AWS_SECRET_ACCESS_KEY" | "AWS_ACCESS_KEY_ID" | "SMS_WEBHOOK_TOKEN" => "(hidden)".to_owned(),
         "DATABASE_URL" => {
             let hidden = value.split_once("://").and_then(|(scheme, rest)| {
                 let (credentials, host) = rest.split_once('@')?;
@@ -306,6 +341,12 @@ impl Config {
             mail: crate::infra::mail::MailSettings {
                 smtp_url: lookup("SMTP_URL").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
                 from: get("MAIL_FROM"),
+            },
+            sms: sms_settings(&lookup, &get, &invalid)?,
+            phone_default_region: match lookup("PHONE_DEFAULT_REGION").map(|v| v.trim().to_uppercase()) {
+                None => None,
+                Some(v) if v.is_empty() => None,
+                Some(v) => Some(v.parse().map_err(|_| invalid("PHONE_DEFAULT_REGION", "expected a two-letter country code such as GB"))?),
             },
             oauth_providers: crate::accounts::oauth::settings::from_lookup(&lookup)?,
         })

@@ -7,5 +7,6 @@ pub mod db;
 pub mod mail;
 pub mod security_headers;
 pub mod slots;
+pub mod sms;
 pub mod state;
 pub mod storage;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub prober: Prober,
     /// Sends what the outbox holds (SMTP, or the log).
     pub mailer: super::mail::Mailer,
+    /// Sends the text messages the outbox holds (SNS, a webhook, or the log).
+    pub sms: super::sms::SmsSender,
     /// Sign-in providers, with their discovered metadata.
     pub providers: crate::accounts::oauth::providers::Providers,
 }

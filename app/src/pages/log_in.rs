@@ -29,7 +29,7 @@ pub fn LogInPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
-            <p><A href="/forgot-password">"Forgot your password?"</A></p>
+            <p><A href="/forgot-password">"Forgot your password?"</A>" · "<A href="/login/code">"Sign in with a code instead"</A></p>
             <ProviderButtons/>
             <p>"New here? " <A href="/signup">"Create an account"</A></p>
         </section>

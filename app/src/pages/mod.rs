@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod change_email;
 mod echo_detail;
 mod forgot_password;
 mod home;
@@ -11,12 +12,14 @@ mod not_found;
 mod record;
 mod second_step;
 mod sign_in_failed;
+mod sign_in_with_code;
 mod sign_up;
 mod upload;
 mod verify_email;
 
 pub use account::AccountPage;
 pub use admin::AdminPage;
+pub use change_email::ChangeEmailPage;
 pub use echo_detail::EchoDetailPage;
 pub use forgot_password::{ForgotPasswordPage, ResetPasswordPage};
 pub use home::HomePage;
@@ -26,6 +29,7 @@ pub use not_found::NotFoundPage;
 pub use record::RecordPage;
 pub use second_step::SecondStepPage;
 pub use sign_in_failed::SignInFailedPage;
+pub use sign_in_with_code::SignInWithCodePage;
 pub use sign_up::SignUpPage;
 pub use upload::UploadPage;
 pub use verify_email::VerifyEmailPage;

@@ -17,6 +17,7 @@ pub mod audio;
 pub mod hostile;
 pub mod mail;
 pub mod providers;
+pub mod sms;
 pub mod two_factor;
 
 use std::collections::HashMap;

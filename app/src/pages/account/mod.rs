@@ -1,10 +1,12 @@
 //! The account page: the name others see; how you sign in (password,
-//! linked providers); two-step sign-in; where you are signed in; personal access tokens for
+//! linked providers); two-step sign-in; the phone number for
+//! sign-in codes; where you are signed in; personal access tokens for
 //! scripts — made here (the secret is shown once), listed, revoked; your
 //! data to take with you; and deleting the account. Server-rendered forms
 //! throughout, so all of it works without JavaScript.
 
 mod devices;
+mod phone;
 mod sign_ins;
 mod two_factor;
 mod your_data;
@@ -43,8 +45,11 @@ pub fn AccountPage() -> impl IntoView {
     let second_step = two_factor::TwoFactorActions::new();
     let second_step_status =
         Resource::new(move || second_step.version(), |_| crate::accounts::two_factor::two_factor_status());
+    let phone_actions = phone::PhoneActions::new();
+    let phone_status = Resource::new(move || phone_actions.version(), |_| crate::accounts::sign_in_codes::phone_status());
     let end = ServerAction::<EndSessions>::new();
     let devices = Resource::new(move || (end.version().get(), password.version().get()), |_| list_devices());
+    let change_email = ServerAction::<crate::accounts::ChangeEmail>::new();
     let delete = ServerAction::<DeleteMyAccount>::new();
     auth.follow(delete);
     view! {
@@ -64,9 +69,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <FieldError error=rename_error field="display_name"/>
                                 <button type="submit">"Save"</button>
                             </ActionForm>
+                            <EmailForm change_email methods/>
                         </section>
                         <sign_ins::SignIns methods unlink password/>
                         <two_factor::TwoFactor status=second_step_status actions=second_step/>
+                        <phone::Phone status=phone_status actions=phone_actions/>
                         <devices::Devices devices end/>
                         <Tokens create revoke tokens/>
                         <your_data::YourData methods delete/>
@@ -148,5 +155,39 @@ fn TokenRow(token: PersonalToken, revoke: ServerAction<RevokePersonalToken>) -> 
                 <button type="submit" class="link-button">"Revoke"</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// Change the address: a link goes to the new one, the old one is told.
+#[component]
+fn EmailForm(change_email: ServerAction<crate::accounts::ChangeEmail>, methods: sign_ins::MethodsResource) -> impl IntoView {
+    let error = Signal::derive(move || change_email.value().get().and_then(Result::err));
+    let sent = move || change_email.value().get().and_then(Result::ok);
+    view! {
+        <h3 id="email">"Email address"</h3>
+        {move || sent().map(|to| view! {
+            <p class="notice" role="status" data-testid="email-change-sent">
+                {format!("We sent a link to {to}. Your address changes once you open it (within 24 hours).")}
+            </p>
+        })}
+        <ActionForm action=change_email attr:class="stack" attr:novalidate=true>
+            <FormError error/>
+            <label for="new_email">"New email address"</label>
+            <input id="new_email" type="email" name="new_email" autocomplete="email" maxlength="254" required/>
+            <FieldError error field="new_email"/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match methods.await {
+                        Ok(m) if m.has_password => view! {
+                            <label for="email_current_password">"Current password"</label>
+                            <input id="email_current_password" type="password" name="current_password" autocomplete="current-password" required/>
+                            <FieldError error field="current_password"/>
+                        }.into_any(),
+                        _ => view! { <div hidden></div> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <button type="submit">"Change my email address"</button>
+        </ActionForm>
     }
 }
