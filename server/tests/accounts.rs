@@ -103,6 +103,35 @@ on_every_backend! {
         assert!(app.me().await.is_some());
     }
 
+    async fn log_in_and_sign_up_come_back_to_a_page_on_this_site_only(app) {
+        let form = app.get_page("/login?next=%2Fupload").await.text();
+        assert!(form.contains("name=\"next\" value=\"/upload\""), "the form carries where to go back to");
+        assert!(form.contains("href=\"/signup?next=%2Fupload\""), "and so does the sign-up link");
+        let signed_up = app.call("accounts/sign_up", &[("email", "ada@example.org"), ("password", PASSWORD),
+            ("display_name", "Ada"), ("next", "/echoes?emotion=calm")]).await;
+        assert_eq!(signed_up.header("location"), "/echoes?emotion=calm");
+        app.log_out().await;
+        for (next, lands) in [
+            ("/upload", "/upload"),
+            ("", "/echoes"),
+            ("//evil.example", "/echoes"),
+            ("https://evil.example/", "/echoes"),
+            ("/\\evil.example", "/echoes"),
+            ("/%2F%2Fevil.example", "/echoes"),
+            ("/%5Cevil.example", "/echoes"),
+            ("/x%0d%0aSet-Cookie:%20a=b", "/echoes"),
+            ("javascript:alert(1)", "/echoes"),
+        ] {
+            let response = app.call("accounts/log_in", &[("email", "ada@example.org"), ("password", PASSWORD), ("next", next)]).await;
+            assert_eq!(response.header("location"), lands, "{next:?}");
+            app.log_out().await;
+        }
+        // Without JavaScript too.
+        let plain = app.post_form("/_fn/accounts/log_in",
+            &[("email", "ada@example.org"), ("password", PASSWORD), ("next", "/upload")], "text/html").await;
+        assert_eq!((plain.status, plain.header("location")), (StatusCode::FOUND, "/upload"));
+    }
+
     async fn a_failed_log_in_without_javascript_returns_to_the_form_with_the_error(app) {
         let response = app.post_form("/_fn/accounts/log_in", &[("email", "ada@example.org"), ("password", "wrong password")], "text/html").await;
         assert_eq!(response.status, StatusCode::FOUND);

@@ -187,7 +187,7 @@ on_every_backend! {
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
         let response = app.upload(Upload::wav(Emotion::Joy).into_html_form()).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER);
-        assert_eq!(response.header("location"), "/login");
+        assert_eq!(response.header("location"), "/login?next=%2Fupload");
         assert!(app.stored_files().is_empty());
     }
 

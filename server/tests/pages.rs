@@ -38,10 +38,12 @@ on_every_backend! {
     }
 
     async fn signed_out_visitors_are_sent_to_log_in(app) {
-        for path in ["/echoes", "/upload"] {
+        // ...and told where they were, to come back to it.
+        for (path, back) in [("/echoes", "/login?next=%2Fechoes"), ("/upload", "/login?next=%2Fupload"),
+                             ("/echoes?emotion=calm", "/login?next=%2Fechoes%3Femotion%3Dcalm")] {
             let page = app.get_page(path).await;
             assert_eq!(page.status, StatusCode::FOUND, "{path}");
-            assert_eq!(page.header("location"), "/login", "{path}");
+            assert_eq!(page.header("location"), back, "{path}");
         }
     }
 

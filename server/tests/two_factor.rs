@@ -146,6 +146,10 @@ on_every_backend! {
         assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
         assert_eq!(api_error(&missing).code, app::error::ErrorCode::TwoFactorRequired);
         assert_eq!(api_error(&missing).field.as_deref(), Some("two_factor_code"));
+        let long = "0".repeat(65);
+        let too_long = script.api("POST", "/auth/login", None, Some(body(Some(&long)))).await;
+        assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY, "longer than the schema allows");
+        assert_eq!(api_error(&too_long).field.as_deref(), Some("two_factor_code"));
         let wrong = script.api("POST", "/auth/login", None, Some(body(Some("123123")))).await;
         assert_eq!(api_error(&wrong).code, app::error::ErrorCode::InvalidCode);
         // A wrong password with a right code is still a wrong password.

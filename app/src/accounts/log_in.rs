@@ -51,7 +51,7 @@ pub async fn authenticate(
 }
 
 #[server(prefix = "/_fn", endpoint = "accounts/log_in")]
-pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::{credentials::Password, session, throttle};
     use crate::infra::state::app_state;
 
@@ -61,7 +61,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
     let session = session::request_session().await?;
     let user_agent = session::request_user_agent();
     // With two-step sign-in on, this goes to the second step instead.
-    let next = super::two_factor::second_step::after_first_step(&state, &session, user.id, user_agent.as_deref(), "/echoes")
+    let next = super::two_factor::second_step::after_first_step(&state, &session, user.id, user_agent.as_deref(), &super::return_to::destination(next.as_deref()))
         .await?;
     leptos_axum::redirect(&next);
     Ok(())

@@ -23,6 +23,7 @@ mod me;
 pub mod oauth;
 mod personal_tokens;
 mod reset_password;
+pub mod return_to;
 mod role;
 pub mod sign_in_codes;
 mod sign_up;

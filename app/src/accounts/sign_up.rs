@@ -24,7 +24,12 @@ pub async fn register(
 }
 
 #[server(prefix = "/_fn", endpoint = "accounts/sign_up")]
-pub async fn sign_up(email: String, password: String, display_name: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    email: String,
+    password: String,
+    display_name: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::{credentials::*, session, throttle};
     use crate::infra::state::app_state;
 
@@ -33,6 +38,6 @@ pub async fn sign_up(email: String, password: String, display_name: String) -> R
     let password = Password::parse_new(password)?;
     let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password).await?;
     session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
-    leptos_axum::redirect("/echoes");
+    leptos_axum::redirect(&super::return_to::destination(next.as_deref()));
     Ok(())
 }

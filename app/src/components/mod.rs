@@ -3,6 +3,7 @@
 pub mod echo_fields;
 pub mod emotion_chips;
 pub mod field_error;
+pub mod mailed_link;
 pub mod nav;
 pub mod player;
 pub mod provider_buttons;

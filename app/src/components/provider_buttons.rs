@@ -7,11 +7,15 @@ use leptos::prelude::*;
 use crate::accounts::oauth::{sign_in_providers, ProviderButton};
 
 #[component]
-pub fn ProviderButtons() -> impl IntoView {
+pub fn ProviderButtons(
+    /// Where to come back to after signing in (see `accounts::return_to`).
+    #[prop(optional)]
+    next: Option<String>,
+) -> impl IntoView {
     let providers = Resource::new(|| (), |_| sign_in_providers());
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || { let next = next.clone(); Suspend::new(async move {
                 let list: Vec<ProviderButton> = providers.await.unwrap_or_default();
                 if list.is_empty() {
                     // Always an element, so the server's HTML and the
@@ -22,13 +26,13 @@ pub fn ProviderButtons() -> impl IntoView {
                     <div class="providers" data-testid="providers">
                         <p class="muted or">"or"</p>
                         {list.into_iter().map(|p| view! {
-                            <a class="button provider" href=format!("/auth/{}/start", p.id) rel="external nofollow">
+                            <a class="button provider" href=crate::accounts::return_to::with_next(&format!("/auth/{}/start", p.id), next.as_deref()) rel="external nofollow">
                                 {format!("Continue with {}", p.label)}
                             </a>
                         }).collect_view()}
                     </div>
                 }.into_any()
-            })}
+            })}}
         </Suspense>
     }
 }

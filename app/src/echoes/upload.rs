@@ -49,7 +49,9 @@ pub async fn upload_echo(State(state): State<AppState>, caller: Option<CurrentUs
         (Ok(echo), false) => {
             (StatusCode::CREATED, [(header::LOCATION, echo.page_url())], axum::Json(echo)).into_response()
         }
-        (Err(err), true) if err.code == ErrorCode::Unauthenticated => Redirect::to("/login").into_response(),
+        (Err(err), true) if err.code == ErrorCode::Unauthenticated => {
+            Redirect::to(&crate::accounts::return_to::log_in_then("/upload")).into_response()
+        }
         (Err(err), true) => Redirect::to(&upload_page_with_error(&err)).into_response(),
         (Err(err), false) => err.into_response(),
     }

@@ -15,12 +15,18 @@ pub fn LogInPage() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     expect_context::<AuthChanged>().follow(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // Where to come back to once signed in (checked on the server).
+    let next = leptos_router::hooks::use_query_map().get_untracked().get("next").filter(|n| !n.is_empty());
+    let other = crate::accounts::return_to::with_next("/signup", next.as_deref());
+    let hidden_next = next.clone().map(|next| view! { <input type="hidden" name="next" value=next/> });
+    let providers_next = next.unwrap_or_default();
     view! {
         <Title text="Log in"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormError error/>
+                {hidden_next}
                 <label for="email">"Email"</label>
                 <input id="email" type="email" name="email" autocomplete="email" required/>
                 <FieldError error field="email"/>
@@ -30,8 +36,8 @@ pub fn LogInPage() -> impl IntoView {
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
             <p><A href="/forgot-password">"Forgot your password?"</A>" · "<A href="/login/code">"Sign in with a code instead"</A></p>
-            <ProviderButtons/>
-            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+            <ProviderButtons next=providers_next/>
+            <p>"New here? " <A href=other>"Create an account"</A></p>
         </section>
     }
 }

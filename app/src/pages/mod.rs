@@ -40,11 +40,15 @@ use leptos_router::components::Redirect;
 use crate::error::{AppError, ErrorCode};
 
 /// What a page shows when its data could not be loaded: people who are not
-/// signed in are sent to log in; anything else is explained, with the
+/// signed in are sent to log in (and brought back after); anything else is explained, with the
 /// error's HTTP status.
 pub(crate) fn error_view(err: AppError) -> AnyView {
     if err.code == ErrorCode::Unauthenticated {
-        return view! { <Redirect path="/login"/> }.into_any();
+        // Back here once signed in.
+        let location = leptos_router::hooks::use_location();
+        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+        return view! { <Redirect path=crate::accounts::return_to::log_in_then(&here)/> }.into_any();
     }
     crate::components::status::set_page_status(&err);
     view! { <p class="form-error" role="alert">{err.message}</p> }.into_any()

@@ -15,12 +15,18 @@ pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     expect_context::<AuthChanged>().follow(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // Where to come back to once signed in (checked on the server).
+    let next = leptos_router::hooks::use_query_map().get_untracked().get("next").filter(|n| !n.is_empty());
+    let other = crate::accounts::return_to::with_next("/login", next.as_deref());
+    let hidden_next = next.clone().map(|next| view! { <input type="hidden" name="next" value=next/> });
+    let providers_next = next.unwrap_or_default();
     view! {
         <Title text="Sign up"/>
         <section class="card narrow">
             <h1>"Create your Echoes account"</h1>
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <FormError error/>
+                {hidden_next}
                 <label for="display_name">"Your name"</label>
                 <input id="display_name" name="display_name" autocomplete="nickname" required
                     maxlength=DisplayName::MAX_CHARS.to_string()/>
@@ -36,8 +42,8 @@ pub fn SignUpPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Sign up"</button>
             </ActionForm>
-            <ProviderButtons/>
-            <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+            <ProviderButtons next=providers_next/>
+            <p>"Already have an account? " <A href=other>"Log in"</A></p>
         </section>
     }
 }

@@ -147,6 +147,9 @@ pub async fn login(
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let password = Password::parse_attempt(body.password)?;
+    if body.two_factor_code.as_ref().is_some_and(|code| code.chars().count() > 64) {
+        return Err(app::error::AppError::invalid("two_factor_code", "A code is at most 64 characters.").into());
+    }
     let user = accounts::authenticate(&state, from, &body.email, password).await?;
     accounts::two_factor::second_step::for_api_log_in(&state, user.id, body.two_factor_code.as_deref()).await?;
     let tokens = tokens::issue_pair(&state, user.id).await?;
