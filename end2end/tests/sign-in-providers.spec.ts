@@ -62,7 +62,8 @@ test('sign in with a provider, link another, end a session, export, delete', asy
   await devices.filter({ hasNotText: 'this device' }).getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByTestId('device')).toHaveCount(1);
   await other.page.goto('/account');
-  await expect(other.page).toHaveURL(/\/login$/);
+  // Sent to log in, to come back to the account page after.
+  await expect(other.page).toHaveURL(/\/login\?next=%2Faccount$/);
   expect(other.errors).toEqual([]);
   await other.context.close();
 

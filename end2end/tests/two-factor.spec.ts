@@ -38,5 +38,7 @@ test('turn on two-step sign-in, then log in with the password and a code', async
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/echoes$/);
   await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
-  expect(errors).toEqual([]);
+  // The one wrong code above was answered 401, which Chromium logs; nothing else.
+  expect(errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+  expect(errors.length).toBeLessThanOrEqual(1);
 });
