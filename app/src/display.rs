@@ -1,18 +1,11 @@
-//! How times and sizes are shown. Times are formatted from UTC milliseconds the same way on the
-//! server and in the browser, so hydration sees identical text.
+//! How times and sizes are shown. Times are the person's local time (see
+//! `local_time`), the same on the server and in the browser.
 
-use chrono::DateTime;
-
-/// `1763735400000` → `"21 Nov 2025, 14:30 UTC"`.
+/// `1763735400000` → `"21 Nov 2025, 14:30"`, in the time zone the page
+/// provided as context (the signed-in person's), else UTC.
 pub fn format_moment(millis: i64) -> String {
-    DateTime::from_timestamp_millis(millis)
-        .map(|t| t.format("%-d %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_else(|| "unknown time".to_owned())
-}
-
-/// The `datetime-local` form value for a moment (UTC).
-pub fn datetime_local(millis: i64) -> String {
-    DateTime::from_timestamp_millis(millis).map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    let zone = leptos::prelude::use_context::<crate::local_time::TimeZone>().unwrap_or_default();
+    crate::local_time::exact(&zone, millis)
 }
 
 /// `26214400` → `"25 MiB"`.
@@ -56,8 +49,7 @@ pub fn format_duration(millis: i64) -> String {
 mod tests {
     #[test]
     fn moments_are_shown_in_utc() {
-        assert_eq!(super::format_moment(1_763_735_400_000), "21 Nov 2025, 14:30 UTC");
-        assert_eq!(super::datetime_local(1_763_735_400_000), "2025-11-21T14:30");
+        assert_eq!(super::format_moment(1_763_735_400_000), "21 Nov 2025, 14:30");
     }
 
     #[test]

@@ -101,10 +101,22 @@ pub struct AppError {
     /// When to try again, in seconds (429 and 503); also sent as `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// When a form had more than one field wrong: every one of them (the
+    /// first is also `field` and `message`), so all show at once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldMessage>,
     /// What really went wrong, for the server log only: never serialized,
     /// never shown to a person.
     #[serde(skip)]
     pub cause: ErrorSource,
+}
+
+/// One field's problem, in an error about several.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
 }
 
 /// The cause behind an [`AppError`], kept for logging. Two errors compare
@@ -158,7 +170,14 @@ impl std::error::Error for InContext {}
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None, retry_after_secs: None, cause: ErrorSource::default() }
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_secs: None,
+            errors: Vec::new(),
+            cause: ErrorSource::default(),
+        }
     }
 
     /// An error of `code` attached to one form field.
@@ -179,6 +198,28 @@ impl AppError {
             self.field = Some(field.to_owned());
         }
         self
+    }
+
+    /// One error standing for all of `errors`: the first (in form order)
+    /// leads, and when several name a field, each is listed so a form can
+    /// show them together. `None` when there are none.
+    pub fn all_of(errors: Vec<AppError>) -> Option<AppError> {
+        let mut errors = errors.into_iter();
+        let mut first = errors.next()?;
+        let rest: Vec<AppError> = errors.collect();
+        if first.field.is_some() && rest.iter().any(|e| e.field.is_some()) {
+            let mut listed = vec![FieldMessage { field: first.field.clone().unwrap_or_default(), message: first.message.clone() }];
+            for error in rest {
+                match error.field {
+                    Some(field) if !listed.iter().any(|l| l.field == field) => {
+                        listed.push(FieldMessage { field, message: error.message })
+                    }
+                    _ => {}
+                }
+            }
+            first.errors = listed;
+        }
+        Some(first)
     }
 
     pub fn retry_after(mut self, secs: u64) -> Self {
@@ -246,7 +287,19 @@ impl AppError {
 
     /// The message for `field`, if this error belongs to it.
     pub fn message_for(&self, field: &str) -> Option<String> {
-        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+        if self.field.as_deref() == Some(field) {
+            return Some(self.message.clone());
+        }
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.clone())
+    }
+
+    /// Every field this error names, in form order.
+    pub fn fields(&self) -> Vec<&str> {
+        match (&self.field, self.errors.is_empty()) {
+            (Some(field), true) => vec![field.as_str()],
+            (_, false) => self.errors.iter().map(|e| e.field.as_str()).collect(),
+            (None, true) => Vec::new(),
+        }
     }
 
     /// The message when the error belongs to no particular field.
@@ -254,6 +307,34 @@ impl AppError {
         self.field.is_none().then(|| self.message.clone())
     }
 }
+
+/// Checks a form's fields all at once: `(a, b, c).all_valid()?` gives
+/// every value, or one error naming every field that was wrong.
+pub trait AllValid {
+    type Values;
+    fn all_valid(self) -> Result<Self::Values, AppError>;
+}
+
+macro_rules! all_valid_for_tuple {
+    ($($name:ident: $t:ident),+) => {
+        impl<$($t),+> AllValid for ($(Result<$t, AppError>,)+) {
+            type Values = ($($t,)+);
+            fn all_valid(self) -> Result<Self::Values, AppError> {
+                let ($($name,)+) = self;
+                match ($($name,)+) {
+                    ($(Ok($name),)+) => Ok(($($name,)+)),
+                    ($($name,)+) => {
+                        let errors = vec![$($name.err()),+].into_iter().flatten().collect();
+                        Err(AppError::all_of(errors).expect("at least one field was wrong"))
+                    }
+                }
+            }
+        }
+    };
+}
+all_valid_for_tuple!(a: A, b: B);
+all_valid_for_tuple!(a: A, b: B, c: C);
+all_valid_for_tuple!(a: A, b: B, c: C, d: D);
 
 mod server_fn_error {
     pub use leptos::server_fn::codec::JsonEncoding;
@@ -368,5 +449,33 @@ pub mod report {
         } else {
             tracing::error!(code = ?error.code, error = %cause, "internal error");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_valid_names_every_wrong_field_in_form_order() {
+        let ok: Result<u8, AppError> = Ok(1);
+        let name: Result<u8, AppError> = Err(AppError::invalid("display_name", "Enter your name."));
+        let email: Result<u8, AppError> = Err(AppError::invalid("email", "Enter your email address."));
+        let error = (name, ok.clone(), email).all_valid().unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("display_name"));
+        assert_eq!(error.fields(), ["display_name", "email"]);
+        assert_eq!(error.message_for("email").as_deref(), Some("Enter your email address."));
+        assert_eq!(error.message_for("display_name").as_deref(), Some("Enter your name."));
+        assert_eq!((ok.clone(), ok).all_valid().unwrap(), (1, 1));
+    }
+
+    #[test]
+    fn one_wrong_field_stays_a_plain_field_error() {
+        let error = AppError::all_of(vec![AppError::invalid("email", "Enter your email address.")]).unwrap();
+        assert!(error.errors.is_empty());
+        assert_eq!(error.fields(), ["email"]);
+        let json = serde_json::to_value(&error).unwrap();
+        assert!(json.get("errors").is_none(), "{json}");
+        assert_eq!(AppError::all_of(Vec::new()), None);
     }
 }

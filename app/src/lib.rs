@@ -12,6 +12,8 @@ pub mod display;
 pub mod echoes;
 pub mod emotion;
 pub mod error;
+pub mod flash;
+pub mod local_time;
 pub mod pages;
 pub mod paging;
 
@@ -96,6 +98,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Nav/>
             <components::verify_banner::VerifyBanner/>
+            <flash::FlashMessage/>
+            <local_time::DetectTimeZone/>
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>

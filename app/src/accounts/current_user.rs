@@ -40,6 +40,11 @@ impl CurrentUser {
         self.user.id
     }
 
+    /// The zone this person's wall-clock times are in.
+    pub fn time_zone(&self) -> crate::local_time::TimeZone {
+        crate::local_time::TimeZone::of(Some(&self.user))
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user.role == Role::Admin
     }

@@ -55,7 +55,13 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
     use super::{credentials::Password, session, throttle};
     use crate::infra::state::app_state;
 
-    let password = Password::parse_attempt(password)?;
+    use crate::error::AllValid;
+
+    let email_given = match email.trim().is_empty() {
+        true => Err(AppError::invalid("email", "Enter your email address.")),
+        false => Ok(()),
+    };
+    let ((), password) = (email_given, Password::parse_attempt(password)).all_valid()?;
     let state = app_state();
     let user = authenticate(&state, throttle::request_client_ip(), &email, password).await?;
     let session = session::request_session().await?;

@@ -9,6 +9,7 @@ pub async fn log_out() -> Result<(), AppError> {
     use super::session;
 
     session::end(&session::request_session().await?).await?;
+    crate::flash::show_next(crate::flash::Flash::LoggedOut);
     leptos_axum::redirect("/");
     Ok(())
 }

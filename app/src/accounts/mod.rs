@@ -28,6 +28,7 @@ mod role;
 pub mod sign_in_codes;
 mod sign_up;
 pub mod two_factor;
+pub mod time_zone;
 mod verify_email;
 
 #[cfg(feature = "ssr")]
@@ -63,6 +64,7 @@ pub use reset_password::{forgot_password, reset_password, ForgotPassword, ResetP
 pub use role::Role;
 pub use verify_email::{resend_verification, verify_email, ResendVerification, VerifyEmail};
 pub use sign_up::{sign_up, SignUp};
+pub use time_zone::{change_time_zone, detect_time_zone, time_zones, ChangeTimeZone};
 
 #[cfg(feature = "ssr")]
 pub use current_user::CurrentUser;
@@ -99,4 +101,8 @@ pub struct User {
     /// The email address is confirmed (the link mailed after sign-up was used).
     #[serde(default)]
     pub email_verified: bool,
+    /// The IANA time zone times are shown in (`Europe/Berlin`); none until
+    /// the browser or the person sets it, and then UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }

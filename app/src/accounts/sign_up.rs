@@ -33,11 +33,14 @@ pub async fn sign_up(
     use super::{credentials::*, session, throttle};
     use crate::infra::state::app_state;
 
-    let email = Email::parse(&email)?;
-    let display_name = DisplayName::parse(&display_name)?;
-    let password = Password::parse_new(password)?;
+    use crate::error::AllValid;
+
+    // In the form's order, so the first error is the first field's.
+    let (display_name, email, password) =
+        (DisplayName::parse(&display_name), Email::parse(&email), Password::parse_new(password)).all_valid()?;
     let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password).await?;
     session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
+    crate::flash::show_next(crate::flash::Flash::SignedUp);
     leptos_axum::redirect(&super::return_to::destination(next.as_deref()));
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::infra::db::{now_millis, Db};
 use crate::on_db;
 
-pub(crate) const COLUMNS: &str = "id, email, display_name, role, disabled_at, created_at, email_verified_at";
+pub(crate) const COLUMNS: &str = "id, email, display_name, role, disabled_at, created_at, email_verified_at, time_zone";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -20,6 +20,7 @@ pub(crate) struct UserRow {
     disabled_at: Option<i64>,
     created_at: i64,
     email_verified_at: Option<i64>,
+    time_zone: Option<String>,
 }
 
 /// A user as the server knows them: what everyone sees, plus whether an
@@ -43,6 +44,7 @@ impl UserRow {
                 // The column's CHECK allows nothing else.
                 role: Role::parse(&self.role).unwrap_or_default(),
                 email_verified: self.email_verified_at.is_some(),
+                time_zone: self.time_zone,
             },
             disabled: self.disabled_at.is_some(),
             created_at: self.created_at,
@@ -88,12 +90,13 @@ pub async fn insert_with_role(
                 display_name: display_name.as_str().to_owned(),
                 role,
                 email_verified: false,
+                time_zone: None,
             })
         }
         Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Err(AppError::on_field(
             ErrorCode::EmailTaken,
             "email",
-            "An account with this email already exists. Log in instead?",
+            "An account with this email already exists.",
         )),
         Err(err) => Err(err.into()),
     }
@@ -132,6 +135,18 @@ pub async fn set_display_name(db: &Db, id: Uuid, display_name: &DisplayName) -> 
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
+    Ok(updated == 1)
+}
+
+/// Keeps the account's time zone; with `only_if_unset`, only when it has
+/// none yet. Whether it changed.
+pub async fn set_time_zone(db: &Db, id: Uuid, zone: &str, only_if_unset: bool) -> Result<bool, AppError> {
+    let sql = match only_if_unset {
+        true => "UPDATE users SET time_zone = $2 WHERE id = $1 AND time_zone IS NULL",
+        false => "UPDATE users SET time_zone = $2 WHERE id = $1",
+    };
+    let updated =
+        on_db!(db, pool => sqlx::query(sql).bind(id).bind(zone).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(updated == 1)
 }
 

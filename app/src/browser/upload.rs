@@ -9,6 +9,39 @@ use super::xhr::{self, Body};
 use crate::echoes::{complete_upload, init_upload, Echo, EchoMetadataDraft};
 use crate::error::{AppError, ErrorCode};
 
+/// What the browser can tell before sending a byte: a file is chosen, not
+/// over `limit`, and looks like audio; an emotion is picked. Every problem
+/// at once, in form order. The server checks all of it again.
+pub fn check_form(form: &HtmlFormElement, limit: u64) -> Result<(), AppError> {
+    let data = FormData::new_with_form(form).map_err(|_| client_error("The form could not be read."))?;
+    let file = data.get("audio").dyn_into::<File>().ok().filter(|f| !f.name().is_empty() || f.size() > 0.0);
+    let audio = match file {
+        None => Err(AppError::invalid("audio", "Choose an audio file to upload.")),
+        Some(file) if file.size() == 0.0 => Err(AppError::invalid("audio", "Choose a non-empty audio file to upload.")),
+        Some(file) if file.size() > limit as f64 => Err(AppError::on_field(
+            ErrorCode::PayloadTooLarge,
+            "audio",
+            format!("The file is larger than the {} limit.", crate::display::human_size(limit)),
+        )),
+        Some(file) if !looks_like_audio(&file) => {
+            Err(AppError::on_field(ErrorCode::UnsupportedMediaType, "audio", crate::echoes::not_audio_message()))
+        }
+        Some(_) => Ok(()),
+    };
+    let emotion = match data.get("emotion").as_string().filter(|e| !e.is_empty()) {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid("emotion", "Choose the emotion this echo carries.")),
+    };
+    use crate::error::AllValid;
+    (audio, emotion).all_valid().map(|_| ())
+}
+
+/// By the browser's type or the name's extension; the server decides.
+fn looks_like_audio(file: &File) -> bool {
+    let declared = declared_type(file);
+    declared.starts_with("audio/") || ["video/webm", "video/mp4", "video/ogg", "application/ogg"].contains(&declared.as_str())
+}
+
 /// Sends the form and returns the new echo. `progress(fraction)` follows the
 /// bytes going up.
 pub async fn send_form(

@@ -13,7 +13,7 @@ use crate::error::AppError;
 pub fn EchoFields(#[prop(into)] error: Signal<Option<AppError>>, prefix: &'static str) -> impl IntoView {
     let id = move |name: &str| format!("{prefix}{name}");
     view! {
-        <fieldset class="emotion-picker">
+        <fieldset class="emotion-picker chip-picker">
             <legend>"Emotion"</legend>
             {Emotion::ALL.into_iter().map(|emotion| {
                 let radio = id(&format!("emotion-{}", emotion.as_str()));

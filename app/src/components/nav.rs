@@ -1,4 +1,6 @@
-//! The header: brand, main links, and who is signed in (with log out).
+//! The header: brand, main links (a bottom bar on phones), and who is
+//! signed in (with log out). The links mark the page you are on with
+//! `aria-current="page"` (leptos_router's `<A>` does it), styled in CSS.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,30 +15,36 @@ pub fn Nav() -> impl IntoView {
     expect_context::<AuthChanged>().follow(log_out);
     view! {
         <header class="site-header">
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <A href="/" attr:class="brand">"Echoes"</A>
-            <nav aria-label="Main">
-                <Suspense fallback=|| ()>
+            <div class="bar">
+                <a class="skip-link" href="#main">"Skip to content"</a>
+                <A href="/" exact=true attr:class="brand">"Echoes"</A>
+                <Suspense fallback=|| view! { <div hidden></div> }>
                     {move || Suspend::new(async move {
                         match user.await {
                             Ok(Some(user)) => view! {
-                                <A href="/echoes">"My echoes"</A>
-                                <A href="/record">"Record"</A>
-                                <A href="/upload">"Upload"</A>
-                                {(user.role == crate::accounts::Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> })}
-                                <A href="/account" attr:class="who" attr:data-testid="signed-in-as">{user.display_name}</A>
-                                <ActionForm action=log_out attr:class="inline-form">
-                                    <button type="submit" class="link-button">"Log out"</button>
-                                </ActionForm>
+                                <nav aria-label="Main" class="main-nav">
+                                    <A href="/echoes">"My echoes"</A>
+                                    <A href="/record">"Record"</A>
+                                    <A href="/upload">"Upload"</A>
+                                    {(user.role == crate::accounts::Role::Admin).then(|| view! { <A href="/admin">"Admin"</A> })}
+                                </nav>
+                                <div class="account-links">
+                                    <A href="/account" attr:class="who" attr:data-testid="signed-in-as">{user.display_name}</A>
+                                    <ActionForm action=log_out attr:class="inline-form">
+                                        <button type="submit" class="link-button">"Log out"</button>
+                                    </ActionForm>
+                                </div>
                             }.into_any(),
                             _ => view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/signup" attr:class="button">"Sign up"</A>
+                                <nav aria-label="Account" class="account-links">
+                                    <A href="/login">"Log in"</A>
+                                    <A href="/signup" attr:class="button">"Sign up"</A>
+                                </nav>
                             }.into_any(),
                         }
                     })}
                 </Suspense>
-            </nav>
+            </div>
         </header>
     }
 }

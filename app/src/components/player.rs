@@ -52,10 +52,17 @@ fn set_media_session(title: &str, artist: &str) {
 }
 
 #[component]
-pub fn Player(echo: Echo, #[prop(optional)] autoplay: bool) -> impl IntoView {
+pub fn Player(
+    echo: Echo,
+    #[prop(optional)] autoplay: bool,
+    /// Where the audio is, when not the echo's own URL (the landing
+    /// page's bundled sample).
+    #[prop(optional, into)]
+    src: Option<String>,
+) -> impl IntoView {
     let title = echo.display_title();
     let label = format!("Play {title}");
-    let audio_url = echo.audio_url();
+    let audio_url = src.unwrap_or_else(|| echo.audio_url());
     let download_url = audio_url.clone();
     let duration_ms = echo.duration_ms;
     let server_seconds = duration_ms.map(|ms| ms as f64 / 1000.0);

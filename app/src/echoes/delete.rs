@@ -29,6 +29,7 @@ pub async fn delete(
 pub async fn delete_echo(id: String) -> Result<(), AppError> {
     let caller = crate::accounts::CurrentUser::of_request().await?;
     delete(&crate::infra::state::app_state(), &caller, super::parse_echo_id(&id)?).await?;
+    crate::flash::show_next(crate::flash::Flash::Deleted);
     leptos_axum::redirect("/echoes");
     Ok(())
 }

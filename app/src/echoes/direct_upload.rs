@@ -81,13 +81,18 @@ pub async fn complete_upload(
     let caller = CurrentUser::of_request().await?;
     let id = parse_echo_id(&upload_id)?;
     let now = now_millis();
-    let mut draft = EchoMetadataDraft::default();
+    let mut draft = EchoMetadataDraft::in_zone(caller.time_zone());
+    let mut problems = Vec::new();
     for (name, value) in &fields {
-        if !draft.set(name, value, now)? {
-            return Err(AppError::bad_request(format!("Unknown field {name:?}.")));
+        match draft.set(name, value, now) {
+            Ok(true) => {}
+            Ok(false) => return Err(AppError::bad_request(format!("Unknown field {name:?}."))),
+            Err(err) => problems.push(err),
         }
     }
-    complete(&crate::infra::state::app_state(), &caller, id, draft.finish(now)?).await
+    let echo = complete(&crate::infra::state::app_state(), &caller, id, draft.finish_after(now, problems)?).await?;
+    crate::flash::show_next(crate::flash::Flash::Uploaded);
+    Ok(echo)
 }
 
 /// Checks what the client declares and hands out a presigned PUT for it;

@@ -140,10 +140,10 @@ pub fn check_moment(millis: i64) -> Result<i64, AppError> {
 }
 
 /// When the moment happened. Accepts RFC 3339 (`2026-11-21T14:30:00+01:00`)
-/// or a form's `datetime-local` value (`2026-11-21T14:30`, read as UTC).
+/// or a form's `datetime-local` value (`2026-11-21T14:30`, read in `zone`).
 /// Blank means `now`. Any moment from 1970 on is taken as given (a clock
 /// that is wrong is the person's to correct, not ours to refuse).
-pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
+pub fn parse_captured_at(input: &str, now: i64, zone: &crate::local_time::TimeZone) -> Result<i64, AppError> {
     let text = input.trim();
     if text.is_empty() {
         return Ok(now);
@@ -151,12 +151,24 @@ pub fn parse_captured_at(input: &str, now: i64) -> Result<i64, AppError> {
     if text.len() > 64 {
         return Err(AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30."));
     }
-    let parsed = DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map(|t| t.and_utc()))
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc()))
-        .map_err(|_| AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30."))?;
-    check_moment(parsed.timestamp_millis())
+    let malformed = || AppError::invalid("captured_at", "Enter the date and time like 2026-11-21T14:30.");
+    if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
+        return check_moment(moment.with_timezone(&Utc).timestamp_millis());
+    }
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| malformed())?;
+    check_moment(local_millis(zone, local).ok_or_else(malformed)?)
+}
+
+#[cfg(feature = "ssr")]
+fn local_millis(zone: &crate::local_time::TimeZone, local: NaiveDateTime) -> Option<i64> {
+    zone.to_utc_millis(local)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn local_millis(_zone: &crate::local_time::TimeZone, local: NaiveDateTime) -> Option<i64> {
+    Some(local.and_utc().timestamp_millis())
 }
 
 /// An echo id from a URL: a malformed one is a clear `400`.
@@ -268,12 +280,19 @@ pub struct EchoMetadataDraft {
     precise: bool,
     /// Set from numbers, instead of the two text fields.
     location: Option<Location>,
+    /// What a wall-clock `captured_at` is read in.
+    zone: crate::local_time::TimeZone,
 }
 
 impl EchoMetadataDraft {
     /// The fields a new echo takes, by their form and API names.
     pub const FIELDS: [&'static str; 8] =
         ["emotion", "title", "note", "tags", "captured_at", "latitude", "longitude", "location_precise"];
+
+    /// A draft whose wall-clock times are read in `zone` (the person's).
+    pub fn in_zone(zone: crate::local_time::TimeZone) -> Self {
+        Self { zone, ..Self::default() }
+    }
 
     /// Sets one field from its text; `Ok(false)` for a name that is not one
     /// of [`Self::FIELDS`].
@@ -284,7 +303,7 @@ impl EchoMetadataDraft {
             "title" => self.title = Title::parse(value)?,
             "note" => self.note = Note::parse(value)?,
             "tags" => self.tags = Tags::parse(value)?,
-            "captured_at" => self.captured_at = Some(parse_captured_at(value, now)?),
+            "captured_at" => self.captured_at = Some(parse_captured_at(value, now, &self.zone)?),
             "latitude" | "longitude" if value.len() > 64 => {
                 return Err(AppError::invalid("location", "That is not a latitude or longitude."))
             }
@@ -312,6 +331,20 @@ impl EchoMetadataDraft {
     pub fn set_tag_list(&mut self, tags: &[String]) -> Result<(), AppError> {
         self.tags = Tags::from_list(tags)?;
         Ok(())
+    }
+
+    /// [`Self::finish`], after `problems` found on the way (fields that did
+    /// not [`set`](Self::set), a missing file): one error naming every
+    /// wrong field, so a form shows them all at once.
+    pub fn finish_after(self, now: i64, mut problems: Vec<AppError>) -> Result<EchoMetadata, AppError> {
+        match self.finish(now) {
+            Ok(metadata) if problems.is_empty() => Ok(metadata),
+            Ok(_) => Err(AppError::all_of(problems).expect("a problem")),
+            Err(err) => {
+                problems.push(err);
+                Err(AppError::all_of(problems).expect("a problem"))
+            }
+        }
     }
 
     /// The whole metadata: an emotion is required, a location needs both
@@ -389,10 +422,11 @@ mod tests {
         assert_eq!(Tags::parse(&tags).unwrap_err().field.as_deref(), Some("tags"));
         let many_short = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u";
         assert_eq!(Tags::parse(many_short).unwrap_err().field.as_deref(), Some("tags"));
+        let utc = crate::local_time::TimeZone::default();
         let huge = "x".repeat(2 * 1024 * 1024);
         assert!(Title::parse(&huge).is_err());
         assert!(Note::parse(&huge).is_err());
-        assert!(parse_captured_at(&huge, 0).is_err());
+        assert!(parse_captured_at(&huge, 0, &utc).is_err());
         assert!(parse_echo_id(&huge).unwrap_err().message.len() < 100);
         assert!(Location::parse(Some(&huge), Some("1"), false).is_err());
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
@@ -401,12 +435,18 @@ mod tests {
     #[test]
     fn captured_at_accepts_rfc3339_and_datetime_local() {
         let now = 1_800_000_000_000;
-        assert_eq!(parse_captured_at("", now).unwrap(), now);
-        assert_eq!(parse_captured_at("2020-01-02T03:04", now).unwrap(), 1_577_934_240_000);
-        assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now).unwrap(), 1_577_934_240_000);
-        assert!(parse_captured_at("yesterday", now).is_err());
-        assert!(parse_captured_at("1969-12-31T23:59", now).is_err());
-        assert_eq!(parse_captured_at("2099-01-01T00:00", now).unwrap(), 4_070_908_800_000);
+        let utc = crate::local_time::TimeZone::default();
+        // A wall-clock time is the person's own: 22:04 in New York is
+        // 03:04 UTC the next day; an explicit offset wins over the zone.
+        let new_york = crate::local_time::TimeZone::parse("America/New_York").unwrap();
+        assert_eq!(parse_captured_at("2020-01-01T22:04", now, &new_york).unwrap(), 1_577_934_240_000);
+        assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now, &new_york).unwrap(), 1_577_934_240_000);
+        assert_eq!(parse_captured_at("", now, &utc).unwrap(), now);
+        assert_eq!(parse_captured_at("2020-01-02T03:04", now, &utc).unwrap(), 1_577_934_240_000);
+        assert_eq!(parse_captured_at("2020-01-02T04:04:00+01:00", now, &utc).unwrap(), 1_577_934_240_000);
+        assert!(parse_captured_at("yesterday", now, &utc).is_err());
+        assert!(parse_captured_at("1969-12-31T23:59", now, &utc).is_err());
+        assert_eq!(parse_captured_at("2099-01-01T00:00", now, &utc).unwrap(), 4_070_908_800_000);
         assert!(check_moment(LATEST_MOMENT_MS + 1).is_err() && check_moment(-1).is_err());
     }
 
@@ -443,6 +483,22 @@ mod tests {
             (metadata.emotion, metadata.title.as_deref(), metadata.captured_at),
             (Emotion::Calm, Some("Rain"), now)
         );
+    }
+
+    #[test]
+    fn a_draft_finished_after_problems_names_every_wrong_field_once() {
+        let now = 1_800_000_000_000;
+        let mut draft = EchoMetadataDraft::default();
+        let problems = vec![
+            AppError::invalid("audio", "Choose an audio file to upload."),
+            draft.set("emotion", "bored", now).unwrap_err(),
+            draft.set("title", &"x".repeat(500), now).unwrap_err(),
+        ];
+        let error = draft.finish_after(now, problems).unwrap_err();
+        assert_eq!(error.fields(), ["audio", "emotion", "title"]);
+        let mut fine = EchoMetadataDraft::default();
+        fine.set("emotion", "calm", now).unwrap();
+        assert!(fine.finish_after(now, Vec::new()).is_ok());
     }
 
     #[test]

@@ -45,9 +45,14 @@ pub async fn upload_echo(State(state): State<AppState>, caller: Option<CurrentUs
         None => Err(AppError::unauthenticated()),
     };
     match (result, wants_html) {
-        (Ok(echo), true) => Redirect::to(&echo.page_url()).into_response(),
+        (Ok(echo), true) => {
+            let flash = crate::flash::cookie(crate::flash::Flash::Uploaded, &state.config);
+            ([(header::SET_COOKIE, flash)], Redirect::to(&echo.page_url())).into_response()
+        }
         (Ok(echo), false) => {
-            (StatusCode::CREATED, [(header::LOCATION, echo.page_url())], axum::Json(echo)).into_response()
+            let flash = crate::flash::cookie(crate::flash::Flash::Uploaded, &state.config);
+            let headers = [(header::LOCATION, echo.page_url().parse().expect("an echo path")), (header::SET_COOKIE, flash)];
+            (StatusCode::CREATED, headers, axum::Json(echo)).into_response()
         }
         (Err(err), true) if err.code == ErrorCode::Unauthenticated => {
             Redirect::to(&crate::accounts::return_to::log_in_then("/upload")).into_response()
@@ -65,10 +70,12 @@ fn accepts_html(headers: &HeaderMap) -> bool {
 /// no free text travels in the URL).
 fn upload_page_with_error(err: &AppError) -> String {
     let code = serde_json::to_value(err.code).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    match &err.field {
-        Some(field) => format!("/upload?error={code}&field={field}"),
-        None => format!("/upload?error={code}"),
+    let mut url = format!("/upload?error={code}");
+    for field in err.fields() {
+        url.push_str("&field=");
+        url.push_str(&crate::pages::query_escape(field));
     }
+    url
 }
 
 /// Reads a multipart upload — fields `audio` (the file), `emotion`, and
@@ -91,8 +98,8 @@ pub async fn receive(state: &AppState, caller: &CurrentUser, request: Request) -
     let echo_id = Uuid::now_v7();
     let mut stored: Option<StoredAudio> = None;
     let outcome = async {
-        let metadata = read_form(state, caller.id(), echo_id, &mut multipart, &mut stored).await?;
-        let audio = stored.as_ref().ok_or_else(|| AppError::invalid("audio", "Choose an audio file to upload."))?;
+        let metadata = read_form(state, caller.id(), echo_id, &mut multipart, &mut stored, caller.time_zone()).await?;
+        let audio = stored.as_ref().ok_or_else(no_file)?;
         let audio = Audio { key: &audio.key, format: audio.format, size: audio.size };
         create::create(state, caller, echo_id, audio, &metadata).await
     }
@@ -121,18 +128,26 @@ struct StoredAudio {
     cleanup: DeleteUnlessKept,
 }
 
+fn no_file() -> AppError {
+    AppError::invalid("audio", "Choose an audio file to upload.")
+}
+
 /// Reads every field, storing the audio as it streams past. Metadata is
-/// checked as it arrives, so a bad field before the file fails before any
-/// byte is stored.
+/// checked as it arrives; every wrong field (an empty file included) is
+/// named in one error at the end, so the form can show them all, and an
+/// object stored before a later field turns out wrong is deleted by the
+/// caller.
 async fn read_form(
     state: &AppState,
     user_id: Uuid,
     echo_id: Uuid,
     multipart: &mut Multipart,
     stored: &mut Option<StoredAudio>,
+    zone: crate::local_time::TimeZone,
 ) -> Result<EchoMetadata, AppError> {
     let now = now_millis();
-    let mut draft = EchoMetadataDraft::default();
+    let mut draft = EchoMetadataDraft::in_zone(zone);
+    let mut problems = Vec::new();
     let mut fields = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         fields += 1;
@@ -144,14 +159,24 @@ async fn read_form(
             if stored.is_some() {
                 return Err(AppError::invalid("audio", "Upload one audio file at a time."));
             }
-            *stored = Some(store_audio(state, user_id, echo_id, field).await?);
+            match store_audio(state, user_id, echo_id, field).await {
+                Ok(audio) => *stored = Some(audio),
+                // An empty file: said together with the other fields.
+                Err(err) if err.code == ErrorCode::Validation => problems.push(err),
+                Err(err) => return Err(err),
+            }
         } else {
             // Unknown fields are read past, within the text limit.
             let value = read_text(field).await?;
-            draft.set(&name, &value, now)?;
+            if let Err(err) = draft.set(&name, &value, now) {
+                problems.push(err);
+            }
         }
     }
-    draft.finish(now)
+    if stored.is_none() && !problems.iter().any(|p| p.field.as_deref() == Some("audio")) {
+        problems.insert(0, no_file());
+    }
+    draft.finish_after(now, problems)
 }
 
 async fn read_text(mut field: axum::extract::multipart::Field<'_>) -> Result<String, AppError> {

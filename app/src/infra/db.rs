@@ -123,10 +123,11 @@ async fn let_sqlite_accounts_have_no_password(pool: &SqlitePool) -> Result<(), s
                  created_at        INTEGER NOT NULL,
                  role              TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
                  disabled_at       INTEGER,
-                 email_verified_at INTEGER
+                 email_verified_at INTEGER,
+                 time_zone         TEXT
              );
-             INSERT INTO users_rebuilt (id, email, display_name, password_hash, created_at, role, disabled_at, email_verified_at)
-                 SELECT id, email, display_name, password_hash, created_at, role, disabled_at, email_verified_at FROM users;
+             INSERT INTO users_rebuilt (id, email, display_name, password_hash, created_at, role, disabled_at, email_verified_at, time_zone)
+                 SELECT id, email, display_name, password_hash, created_at, role, disabled_at, email_verified_at, time_zone FROM users;
              DROP TABLE users;
              ALTER TABLE users_rebuilt RENAME TO users;
              CREATE INDEX users_by_created ON users (created_at DESC, id DESC);",

@@ -8,7 +8,8 @@ use leptos_router::hooks::use_params_map;
 use super::error_view;
 use crate::components::field_error::FormError;
 use crate::components::player::Player;
-use crate::display::format_moment;
+use crate::local_time::{zone_of, Moment, TimeZone};
+use crate::CurrentUserResource;
 use crate::echoes::{get_echo, DeleteEcho, Echo};
 
 #[component]
@@ -16,11 +17,13 @@ pub fn EchoDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
     let echo = Resource::new(id, get_echo);
+    let user = expect_context::<CurrentUserResource>();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zone = zone_of(user).await;
                 match echo.await {
-                    Ok(echo) => view! { <EchoDetail echo/> }.into_any(),
+                    Ok(echo) => view! { <EchoDetail echo zone/> }.into_any(),
                     Err(err) => view! { <Title text="Echo not found"/> {error_view(err)} <p><A href="/echoes">"Back to my echoes"</A></p> }.into_any(),
                 }
             })}
@@ -29,16 +32,21 @@ pub fn EchoDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn EchoDetail(echo: Echo) -> impl IntoView {
+fn EchoDetail(echo: Echo, zone: TimeZone) -> impl IntoView {
     let delete = ServerAction::<DeleteEcho>::new();
     let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     let title = echo.display_title();
     view! {
         <Title text=title.clone()/>
+        <nav aria-label="Breadcrumb" class="breadcrumb">
+            <A href="/echoes">"My echoes"</A>
+            <span aria-hidden="true">" › "</span>
+            <a href=echo.page_url() aria-current="page">{title.clone()}</a>
+        </nav>
         <article class="card echo-detail">
             <p><span class=format!("badge emotion-{}", echo.emotion.as_str())>{echo.emotion.label()}</span></p>
             <h1>{title}</h1>
-            <p class="muted"><time>{format_moment(echo.captured_at)}</time></p>
+            <p class="muted"><Moment millis=echo.captured_at zone/></p>
             <Player echo=echo.clone()/>
             {(!echo.tags.is_empty()).then(|| view! {
                 <p class="tags">{echo.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(" ")}</p>

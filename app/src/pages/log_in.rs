@@ -16,7 +16,10 @@ pub fn LogInPage() -> impl IntoView {
     expect_context::<AuthChanged>().follow(action);
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     // Where to come back to once signed in (checked on the server).
-    let next = leptos_router::hooks::use_query_map().get_untracked().get("next").filter(|n| !n.is_empty());
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let next = query.get("next").filter(|n| !n.is_empty());
+    // Carried over from "Log in instead?" on the sign-up page.
+    let email = query.get("email").unwrap_or_default();
     let other = crate::accounts::return_to::with_next("/signup", next.as_deref());
     let hidden_next = next.clone().map(|next| view! { <input type="hidden" name="next" value=next/> });
     let providers_next = next.unwrap_or_default();
@@ -28,7 +31,7 @@ pub fn LogInPage() -> impl IntoView {
                 <FormError error/>
                 {hidden_next}
                 <label for="email">"Email"</label>
-                <input id="email" type="email" name="email" autocomplete="email" required/>
+                <input id="email" type="email" name="email" autocomplete="email" required value=email/>
                 <FieldError error field="email"/>
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="current-password" required/>

@@ -7,13 +7,16 @@ use leptos_router::hooks::use_query_map;
 
 use super::error_view;
 use crate::components::emotion_chips::EmotionChips;
-use crate::display::{format_duration, format_moment};
+use crate::display::format_duration;
+use crate::local_time::{zone_of, Moment, TimeZone};
 use crate::echoes::{list_echoes, Echo};
 use crate::emotion::Emotion;
+use crate::CurrentUserResource;
 
 #[component]
 pub fn MyEchoesPage() -> impl IntoView {
     let query = use_query_map();
+    let user = expect_context::<CurrentUserResource>();
     let emotion = move || query.with(|q| q.get("emotion"));
     let before = move || query.with(|q| q.get("before"));
     let tag = move || query.with(|q| q.get("tag"));
@@ -33,6 +36,7 @@ pub fn MyEchoesPage() -> impl IntoView {
         />
         <Suspense fallback=|| view! { <p class="muted">"Loading your echoes…"</p> }>
             {move || Suspend::new(async move {
+                let zone = zone_of(user).await;
                 match page.await {
                     Ok(page) if page.echoes.is_empty() => view! {
                         <p class="empty" data-testid="no-echoes">
@@ -44,7 +48,7 @@ pub fn MyEchoesPage() -> impl IntoView {
                         let older = page.next_cursor.map(|cursor| list_href(emotion(), tag(), Some(&cursor)));
                         view! {
                             <ul class="echo-list" data-testid="echo-list">
-                                {page.echoes.into_iter().map(|echo| view! { <EchoItem echo/> }).collect_view()}
+                                {page.echoes.into_iter().map(|echo| view! { <EchoItem echo zone=zone.clone()/> }).collect_view()}
                             </ul>
                             <nav class="pager" aria-label="Pages">
                                 {before().map(|_| view! { <A href=list_href(emotion(), tag(), None)>"← Newest"</A> })}
@@ -79,7 +83,7 @@ fn list_href(emotion: Option<String>, tag: Option<String>, before: Option<&str>)
 }
 
 #[component]
-fn EchoItem(echo: Echo) -> impl IntoView {
+fn EchoItem(echo: Echo, zone: TimeZone) -> impl IntoView {
     let tags = echo
         .tags
         .iter()
@@ -90,7 +94,7 @@ fn EchoItem(echo: Echo) -> impl IntoView {
         <li class="echo-item">
             <span class=format!("badge emotion-{}", echo.emotion.as_str())>{echo.emotion.label()}</span>
             <A href=href>{title}</A>
-            <time class="muted">{format_moment(echo.captured_at)}</time>
+            <span class="muted"><Moment millis=echo.captured_at zone relative=true/></span>
             <span class="duration muted" data-testid="echo-duration">{echo.duration_ms.map(format_duration)}</span>
             <span class="tags">{tags}</span>
         </li>

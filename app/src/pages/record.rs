@@ -120,12 +120,17 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
 
     view! {
         <noscript><p class="form-error">"Recording needs JavaScript. You can " <a href="/upload">"upload a file"</a> " instead."</p></noscript>
-        <fieldset class="mode" disabled=move || phase.get() != Phase::Idle>
+        <fieldset class="mode chip-picker" disabled=move || phase.get() != Phase::Idle aria-describedby="mode-hint">
             <legend>"Mode"</legend>
-            <label><input type="radio" name="mode" checked=true on:change=move |_| ambient.set(true)/>
-                " Ambient " <span class="muted">"— the whole room, untouched"</span></label>
-            <label><input type="radio" name="mode" on:change=move |_| ambient.set(false)/>
-                " Voice " <span class="muted">"— echo cancellation and noise suppression on"</span></label>
+            <input type="radio" name="mode" id="mode-ambient" checked=true on:change=move |_| ambient.set(true)/>
+            <label for="mode-ambient" class="chip">"Ambient"</label>
+            <input type="radio" name="mode" id="mode-voice" on:change=move |_| ambient.set(false)/>
+            <label for="mode-voice" class="chip">"Voice"</label>
+            <p class="hint" id="mode-hint">{move || if ambient.get() {
+                "Ambient keeps the whole room, untouched."
+            } else {
+                "Voice turns on echo cancellation and noise suppression."
+            }}</p>
         </fieldset>
         {move || problem.get().map(|p| view! { <p class="form-error" role="alert" data-testid="record-problem">{p}</p> })}
         {move || notice.get().map(|n| view! { <p class="notice" role="status" data-testid="record-notice">{n}</p> })}

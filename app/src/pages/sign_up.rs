@@ -8,6 +8,7 @@ use crate::accounts::SignUp;
 use crate::accounts::{DisplayName, Password};
 use crate::components::field_error::{FieldError, FormError};
 use crate::components::provider_buttons::ProviderButtons;
+use crate::error::ErrorCode;
 use crate::AuthChanged;
 
 #[component]
@@ -19,7 +20,19 @@ pub fn SignUpPage() -> impl IntoView {
     let next = leptos_router::hooks::use_query_map().get_untracked().get("next").filter(|n| !n.is_empty());
     let other = crate::accounts::return_to::with_next("/login", next.as_deref());
     let hidden_next = next.clone().map(|next| view! { <input type="hidden" name="next" value=next/> });
-    let providers_next = next.unwrap_or_default();
+    let providers_next = next.clone().unwrap_or_default();
+    // What was typed, so "Log in instead?" can carry it over.
+    let typed_email = RwSignal::new(String::new());
+    let log_in_instead = Signal::derive(move || {
+        let mut href = crate::accounts::return_to::with_next("/login", next.as_deref());
+        let email = typed_email.get();
+        if !email.is_empty() {
+            href.push(if href.contains('?') { '&' } else { '?' });
+            href.push_str(&format!("email={}", crate::pages::query_escape(&email)));
+        }
+        href
+    });
+    let email_taken = move || error.get().is_some_and(|e| e.code == ErrorCode::EmailTaken);
     view! {
         <Title text="Sign up"/>
         <section class="card narrow">
@@ -32,8 +45,13 @@ pub fn SignUpPage() -> impl IntoView {
                     maxlength=DisplayName::MAX_CHARS.to_string()/>
                 <FieldError error field="display_name"/>
                 <label for="email">"Email"</label>
-                <input id="email" type="email" name="email" autocomplete="email" required/>
-                <FieldError error field="email"/>
+                <input id="email" type="email" name="email" autocomplete="email" required
+                    on:input=move |ev| typed_email.set(event_target_value(&ev))/>
+                <Show when=email_taken fallback=move || view! { <FieldError error field="email"/> }>
+                    <p class="field-error" id="email-error" role="alert">
+                        "An account with this email already exists. " <a href=log_in_instead>"Log in instead?"</a>
+                    </p>
+                </Show>
                 <label for="password">"Password"</label>
                 <input id="password" type="password" name="password" autocomplete="new-password" required
                     minlength=Password::MIN_CHARS.to_string() maxlength=Password::MAX_CHARS.to_string()

@@ -17,6 +17,7 @@ use crate::error::{AppError, ErrorCode};
 pub fn UploadPage() -> impl IntoView {
     let query = use_query_map();
     let settings = Resource::new(|| (), |_| upload_settings());
+    let user = expect_context::<crate::CurrentUserResource>();
     view! {
         <Title text="Upload an echo"/>
         <section class="card">
@@ -27,9 +28,12 @@ pub fn UploadPage() -> impl IntoView {
                         Ok(settings) => settings,
                         Err(err) => return super::error_view(err),
                     };
+                    let zone = crate::local_time::zone_of(user).await;
                     let limit = settings.max_bytes;
-                    let sent_back = query.with(|q| error_from_query(q.get("error").as_deref(), q.get("field").as_deref(), limit));
-                    view! { <UploadForm limit direct=settings.direct sent_back/> }.into_any()
+                    let sent_back = query.with(|q| {
+                        error_from_query(q.get("error").as_deref(), &q.get_all("field").unwrap_or_default(), limit)
+                    });
+                    view! { <UploadForm limit direct=settings.direct sent_back zone/> }.into_any()
                 })}
             </Suspense>
         </section>
@@ -40,7 +44,8 @@ pub fn UploadPage() -> impl IntoView {
 /// once hydrated it sends the file itself, with a progress bar, straight to
 /// S3 when `direct`.
 #[component]
-fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl IntoView {
+fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>, zone: crate::local_time::TimeZone) -> impl IntoView {
+    let now_here = crate::local_time::datetime_local(&zone, crate::local_time::now_millis());
     // Fraction sent, while an upload is under way.
     let progress = RwSignal::new(None::<f64>);
     let failed = RwSignal::new(None::<AppError>);
@@ -58,6 +63,10 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl Int
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else {
                 return;
             };
+            if let Err(err) = crate::browser::upload::check_form(&form, limit) {
+                failed.set(Some(err));
+                return;
+            }
             failed.set(None);
             progress.set(Some(0.0));
             let navigate = navigate.clone();
@@ -71,11 +80,11 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl Int
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, direct);
+        let _ = (ev, direct, limit);
     };
     view! {
         <form method="post" action="/echoes" enctype="multipart/form-data" class="stack" data-testid="upload-form"
-            on:submit=on_submit>
+            novalidate on:submit=on_submit>
             <FormError error/>
             <label for="audio">"Audio file"</label>
             <input id="audio" type="file" name="audio" accept="audio/*,.wav,.mp3,.ogg,.opus,.webm,.m4a,.flac" required
@@ -85,8 +94,9 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl Int
 
             <EchoFields error prefix=""/>
 
-            <label for="captured_at">"When was it? " <span class="muted">"(UTC; leave empty for now)"</span></label>
-            <input id="captured_at" type="datetime-local" name="captured_at"/>
+            <label for="captured_at">"When was it?"</label>
+            <input id="captured_at" type="datetime-local" name="captured_at" value=now_here aria-describedby="captured-at-hint"/>
+            <p class="hint" id="captured-at-hint">{format!("Your local time ({}). Leave it as it is for now.", zone.name().replace('_', " "))}</p>
             <FieldError error field="captured_at"/>
 
             {move || progress.get().map(|fraction| {
@@ -96,16 +106,26 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>) -> impl Int
                     <progress id="upload-progress" max="100" value=percent.to_string() data-testid="upload-progress"></progress>
                 }
             })}
-            <button type="submit" disabled=move || progress.get().is_some()>"Upload"</button>
+            <button type="submit" disabled=move || progress.get().is_some() aria-busy=move || progress.get().is_some().to_string()>
+                {move || if progress.get().is_some() { "Uploading…" } else { "Upload" }}
+            </button>
         </form>
     }
 }
 
-/// The message for an error the server sent us back with. Only the code and
-/// field travel in the URL; the words are ours.
-fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Option<AppError> {
+/// The error the server sent us back with. Only the code and the fields
+/// travel in the URL; the words are ours.
+fn error_from_query(code: Option<&str>, fields: &[String], limit: u64) -> Option<AppError> {
     let code: ErrorCode = serde_json::from_value(serde_json::Value::String(code?.to_owned())).ok()?;
-    let field = field.unwrap_or("audio");
+    let known = ["audio", "emotion", "title", "tags", "note", "captured_at", "location"];
+    let mut fields: Vec<&str> = fields.iter().map(String::as_str).filter(|f| known.contains(f)).take(known.len()).collect();
+    if fields.is_empty() {
+        fields.push("audio");
+    }
+    AppError::all_of(fields.into_iter().map(|field| field_error(code, field, limit)).collect())
+}
+
+fn field_error(code: ErrorCode, field: &str, limit: u64) -> AppError {
     let message = match (code, field) {
         (ErrorCode::PayloadTooLarge, _) => format!("The file is larger than the {} limit.", human_size(limit)),
         (ErrorCode::UnsupportedMediaType, _) => not_audio_message(),
@@ -117,6 +137,7 @@ fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Opti
         }
         (ErrorCode::Validation, "note") => format!("Keep the note to {} characters or fewer.", Note::MAX_CHARS),
         (ErrorCode::Validation, "captured_at") => "Enter a date and time that is not in the future.".to_owned(),
+        (ErrorCode::Validation, "location") => "The place could not be read. Try again, or leave it out.".to_owned(),
         (ErrorCode::BadRequest, _) => "The upload did not arrive whole. Please try again.".to_owned(),
         _ => "The upload failed. Please try again.".to_owned(),
     };
@@ -124,5 +145,5 @@ fn error_from_query(code: Option<&str>, field: Option<&str>, limit: u64) -> Opti
         ErrorCode::BadRequest | ErrorCode::Internal => None,
         _ => Some(field.to_owned()),
     };
-    Some(AppError { field, ..AppError::new(code, message) })
+    AppError { field, ..AppError::new(code, message) }
 }

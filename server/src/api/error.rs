@@ -49,6 +49,10 @@ pub struct ErrorDetail {
     /// On 429 and 503: when to try again (also the `Retry-After` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// When several fields were wrong: each of them (the first is also
+    /// `field` and `message`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<app::error::FieldMessage>,
 }
 
 impl IntoResponse for ApiError {
@@ -62,6 +66,7 @@ impl IntoResponse for ApiError {
                 message: error.message,
                 field: error.field,
                 retry_after_secs: error.retry_after_secs,
+                errors: error.errors,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -50,6 +50,7 @@ mod rules {
     ) -> Result<String, AppError> {
         if !authenticator::is_on(&state.db, user_id).await? {
             session::start(session, user_id, user_agent).await?;
+            crate::flash::show_next(crate::flash::Flash::LoggedIn);
             return Ok(next.to_owned());
         }
         let store = |e| AppError::unavailable("session store", e);
@@ -172,6 +173,7 @@ pub async fn finish_two_factor(code: String) -> Result<(), AppError> {
                 }
             }
             session::start(&session, pending.user_id, session::request_user_agent().as_deref()).await?;
+            crate::flash::show_next(crate::flash::Flash::LoggedIn);
             tracing::info!(user_id = %pending.user_id, "logged in with two steps");
             leptos_axum::redirect(&pending.next);
             Ok(())

@@ -8,6 +8,7 @@
 mod devices;
 mod phone;
 mod sign_ins;
+mod time_zone;
 mod two_factor;
 mod your_data;
 
@@ -52,13 +53,19 @@ pub fn AccountPage() -> impl IntoView {
     let change_email = ServerAction::<crate::accounts::ChangeEmail>::new();
     let delete = ServerAction::<DeleteMyAccount>::new();
     auth.follow(delete);
+    let change_zone = ServerAction::<crate::accounts::ChangeTimeZone>::new();
+    auth.follow(change_zone);
+    let zones = Resource::new(|| (), |_| crate::accounts::time_zones());
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(me)) => view! {
+                    Ok(Some(me)) => {
+                        // Times on this page are the person's local time.
+                        provide_context(crate::local_time::TimeZone::of(Some(&me)));
+                        view! {
                         <section class="card">
                             <h2>"Profile"</h2>
                             <p class="muted">{format!("Signed in as {}", me.email)}</p>
@@ -70,6 +77,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <button type="submit">"Save"</button>
                             </ActionForm>
                             <EmailForm change_email methods/>
+                            <time_zone::TimeZoneForm current=me.time_zone.clone() zones=zones action=change_zone/>
                         </section>
                         <sign_ins::SignIns methods unlink password/>
                         <two_factor::TwoFactor status=second_step_status actions=second_step/>
@@ -77,7 +85,8 @@ pub fn AccountPage() -> impl IntoView {
                         <devices::Devices devices end/>
                         <Tokens create revoke tokens/>
                         <your_data::YourData methods delete/>
-                    }.into_any(),
+                    }.into_any()
+                    }
                     Ok(None) => error_view(crate::error::AppError::unauthenticated()),
                     Err(err) => error_view(err),
                 }
