@@ -87,7 +87,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
   projects: [
     { name: 'local-disk', use: { baseURL: `http://127.0.0.1:${localPort}` }, testIgnore: /max-length|microphone-/ },
-    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account|sign-in-providers|mail/ },
+    { name: 's3', use: { baseURL: `http://127.0.0.1:${s3Port}` }, testIgnore: /max-length|microphone-|admin|docs|account|sign-in-providers|mail|a11y|lighthouse/ },
     // Chromium's real getUserMedia failing: a microphone whose permission
     // is not granted (the prompt is dismissed)…
     {

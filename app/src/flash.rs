@@ -124,9 +124,28 @@ async fn take() -> Option<Flash> {
 pub fn FlashMessage() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let auth = expect_context::<crate::AuthChanged>();
-    // Taken again on every page change (and sign-in or out), in the
-    // browser once hydrated.
-    let flash = Resource::new(move || (location.pathname.get(), location.search.get(), auth.0.get()), |_| take());
+    // Taken again on every page change (and sign-in or out: logging out
+    // from `/` changes no path), in the browser once hydrated. A sign-in
+    // changes both the user and the path, one right after the other; the
+    // message taken by the first still shows after the second.
+    let recent = StoredValue::new(None::<(Flash, f64)>);
+    let flash = Resource::new(
+        move || (location.pathname.get(), location.search.get(), auth.0.get()),
+        move |_| async move {
+            let found = take().await;
+            #[cfg(feature = "hydrate")]
+            {
+                let now = js_sys::Date::now();
+                match found {
+                    Some(flash) => recent.set_value(Some((flash, now))),
+                    None => return recent.get_value().filter(|(_, at)| now - at < 1500.0).map(|(flash, _)| flash),
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = recent;
+            found
+        },
+    );
     view! {
         <div class="flash-region" role="status" data-testid="flash">
             <Suspense fallback=|| ()>

@@ -57,7 +57,12 @@ impl TimeZone {
             return Err(invalid());
         }
         let tz: chrono_tz::Tz = name.parse().map_err(|_| invalid())?;
-        Ok(Self(tz.name().to_owned()))
+        // Browsers say "Etc/UTC" and the like for plain UTC.
+        let utc = ["Etc/UTC", "Etc/UCT", "Etc/GMT", "Etc/Universal", "Etc/Zulu", "GMT", "UCT", "Universal", "Zulu"];
+        match utc.contains(&tz.name()) {
+            true => Ok(Self::default()),
+            false => Ok(Self(tz.name().to_owned())),
+        }
     }
 
     /// Every zone a person can choose, for the settings list.
@@ -312,6 +317,7 @@ mod tests {
     #[test]
     fn zone_names_are_checked_and_local_times_read_back() {
         assert!(TimeZone::parse("Mars/Olympus").is_err());
+        assert_eq!(TimeZone::parse("Etc/UTC").unwrap(), TimeZone::default());
         assert!(TimeZone::parse("").is_err());
         assert!(TimeZone::parse(&"A/".repeat(100)).is_err());
         let berlin = zone("Europe/Berlin");

@@ -16,7 +16,7 @@ on_every_backend! {
 
     async fn a_session_cookie_is_http_only_and_same_site_lax(app) {
         let response = app.sign_up("ada@example.org", PASSWORD, "Ada").await;
-        let cookie = response.header("set-cookie");
+        let cookie = response.session_cookie();
         assert!(cookie.starts_with("echoes_session="), "{cookie}");
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -156,7 +156,7 @@ on_every_backend! {
 async fn behind_https_the_session_cookie_is_secure() {
     let mut app = support::TestApp::start(support::Backend::Sqlite, &[("PUBLIC_URL", "https://echoes.example")]).await;
     let response = app.sign_up("ada@example.org", PASSWORD, "Ada").await;
-    let cookie = response.header("set-cookie");
+    let cookie = response.session_cookie();
     assert!(cookie.contains("; Secure"), "{cookie}");
     app.finish().await;
 }

@@ -80,7 +80,7 @@ async fn two_replicas_share_sessions_and_echoes() {
         .await
         .unwrap();
     assert_eq!(signed_up.status(), 200);
-    let cookie = signed_up.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = session_cookie(signed_up.headers());
 
     // …and B knows the session.
     // Who a cookie is signed in as, on one replica.
@@ -133,7 +133,7 @@ async fn two_replicas_share_sessions_and_echoes() {
         .await
         .unwrap();
     assert_eq!(logged_in.status(), 200);
-    let phone = logged_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let phone = session_cookie(logged_in.headers());
     assert!(me_on(a.base.clone(), phone.clone()).await.is_some());
     let ended = http
         .post(format!("{}/_fn/accounts/devices/end", a.base))
@@ -159,4 +159,16 @@ async fn two_replicas_share_sessions_and_echoes() {
     assert_eq!(out.status(), 200);
     let audio = http.get(format!("{}{}", a.base, echo.audio_url())).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(audio.status(), 401);
+}
+
+/// The session cookie's `name=value` among a response's cookies.
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("echoes_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
 }

@@ -40,7 +40,7 @@ on_every_backend! {
             assert_eq!(response.status, StatusCode::FORBIDDEN, "{}", response.text());
             assert_eq!(response.error().code, ErrorCode::Forbidden);
             assert!(response.error().message.contains("another website"));
-            assert!(response.header("set-cookie").is_empty(), "no session is started or changed");
+            assert!(response.session_cookie().is_empty(), "no session is started or changed");
         }
         // Nothing happened: still one echo, still signed in, no new account.
         assert_eq!(app.echo_rows().await, 1);
@@ -134,7 +134,7 @@ async fn https_deployments_get_hsts_and_a_host_prefixed_secure_cookie() {
     for backend in backends() {
         let mut app = TestApp::start(backend, &[("PUBLIC_URL", "https://echoes.example")]).await;
         let response = app.sign_up("ada@example.org", PASSWORD, "Ada").await;
-        let cookie = response.header("set-cookie");
+        let cookie = response.session_cookie();
         assert!(cookie.starts_with("__Host-echoes_session="), "{cookie}");
         assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
         assert_eq!(response.header("strict-transport-security"), "max-age=31536000");

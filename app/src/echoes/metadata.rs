@@ -337,14 +337,16 @@ impl EchoMetadataDraft {
     /// not [`set`](Self::set), a missing file): one error naming every
     /// wrong field, so a form shows them all at once.
     pub fn finish_after(self, now: i64, mut problems: Vec<AppError>) -> Result<EchoMetadata, AppError> {
-        match self.finish(now) {
-            Ok(metadata) if problems.is_empty() => Ok(metadata),
-            Ok(_) => Err(AppError::all_of(problems).expect("a problem")),
-            Err(err) => {
-                problems.push(err);
-                Err(AppError::all_of(problems).expect("a problem"))
-            }
+        let finished = self.finish(now);
+        match finished {
+            Ok(metadata) if problems.is_empty() => return Ok(metadata),
+            Ok(_) => {}
+            Err(err) => problems.push(err),
         }
+        // In the form's order, whatever order the fields came in.
+        const FORM_ORDER: [&str; 7] = ["audio", "emotion", "title", "tags", "note", "captured_at", "location"];
+        problems.sort_by_key(|e| FORM_ORDER.iter().position(|f| e.field.as_deref() == Some(*f)).unwrap_or(FORM_ORDER.len()));
+        Err(AppError::all_of(problems).expect("a problem"))
     }
 
     /// The whole metadata: an emotion is required, a location needs both

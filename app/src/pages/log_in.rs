@@ -21,6 +21,7 @@ pub fn LogInPage() -> impl IntoView {
     // Carried over from "Log in instead?" on the sign-up page.
     let email = query.get("email").unwrap_or_default();
     let other = crate::accounts::return_to::with_next("/signup", next.as_deref());
+    let with_code = crate::accounts::return_to::with_next("/login/code", next.as_deref());
     let hidden_next = next.clone().map(|next| view! { <input type="hidden" name="next" value=next/> });
     let providers_next = next.unwrap_or_default();
     view! {
@@ -38,7 +39,7 @@ pub fn LogInPage() -> impl IntoView {
                 <FieldError error field="password"/>
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
-            <p><A href="/forgot-password">"Forgot your password?"</A>" · "<A href="/login/code">"Sign in with a code instead"</A></p>
+            <p><A href="/forgot-password">"Forgot your password?"</A>" · "<A href=with_code>"Sign in with a code instead"</A></p>
             <ProviderButtons next=providers_next/>
             <p>"New here? " <A href=other>"Create an account"</A></p>
         </section>

@@ -17,10 +17,16 @@ pub fn SignInWithCodePage() -> impl IntoView {
     let send_error = Signal::derive(move || send.value().get().and_then(Result::err));
     let finish_error = Signal::derive(move || finish.value().get().and_then(Result::err));
     let waiting = Resource::new(move || (send.version().get(), finish.version().get()), |_| sign_in_code_waiting());
+    // Where to come back to once signed in (checked on the server).
+    let next = leptos_router::hooks::use_query_map().get_untracked().get("next").filter(|n| !n.is_empty());
+    let password_link = crate::accounts::return_to::with_next("/login", next.as_deref());
+    let next = StoredValue::new(next);
     let address_form = move |again: bool| {
+        let hidden_next = next.get_value().map(|next| view! { <input type="hidden" name="next" value=next/> });
         view! {
             <ActionForm action=send attr:class="stack" attr:novalidate=true>
                 <FormError error=send_error/>
+                {hidden_next}
                 <label for="address">"Email or phone number"</label>
                 <input id="address" name="address" autocomplete="username" maxlength="254" required/>
                 <FieldError error=send_error field="address"/>
@@ -62,7 +68,7 @@ pub fn SignInWithCodePage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p><A href="/login">"Log in with your password instead"</A></p>
+            <p><A href=password_link>"Log in with your password instead"</A></p>
         </section>
     }
 }

@@ -246,6 +246,11 @@ impl TestApp {
         for set_cookie in headers.get_all(header::SET_COOKIE) {
             let text = set_cookie.to_str().unwrap_or_default();
             let pair = text.split(';').next().unwrap_or_default().to_owned();
+            // The one-shot flash message is the browser's to show, not part
+            // of the session this jar follows.
+            if pair.starts_with("echoes_flash=") {
+                continue;
+            }
             if text.contains("Max-Age=0") || pair.ends_with('=') {
                 self.cookie = None;
             } else {
@@ -528,5 +533,27 @@ impl TestResponse {
 
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The `Set-Cookie` of the session cookie, or "" (other cookies, like
+    /// the one-shot flash message, are left out).
+    pub fn session_cookie(&self) -> &str {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.contains("echoes_session="))
+            .unwrap_or("")
+    }
+
+    /// The one-shot flash message this response sets for the next page.
+    pub fn flash(&self) -> Option<&str> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("echoes_flash="))
+            .and_then(|v| v.split(';').next())
+            .filter(|v| !v.is_empty())
     }
 }

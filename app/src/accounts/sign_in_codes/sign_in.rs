@@ -24,6 +24,9 @@ mod rules {
         pub to: String,
         pub since: i64,
         pub tries: i64,
+        /// Where to go once signed in (a path on this site).
+        #[serde(default)]
+        pub next: Option<String>,
     }
 }
 
@@ -44,7 +47,7 @@ pub(crate) fn text_message(public_url: &str, code: &str) -> String {
 /// Sends a sign-in code to `address` (an email address or a phone number)
 /// when it belongs to an account; answers the same either way.
 #[server(prefix = "/_fn", endpoint = "accounts/sign_in_code/send")]
-pub async fn send_sign_in_code(address: String) -> Result<(), AppError> {
+pub async fn send_sign_in_code(address: String, next: Option<String>) -> Result<(), AppError> {
     use super::codes::{self, Channel, Purpose};
     use super::phone_numbers::{self, Phone};
     use crate::accounts::{session, throttle, users, Email};
@@ -96,7 +99,8 @@ pub async fn send_sign_in_code(address: String) -> Result<(), AppError> {
         }
     };
     let session = session::request_session().await?;
-    let pending = rules::Pending { code_id, to: target, since: crate::infra::db::now_millis(), tries: 0 };
+    let next = next.as_deref().and_then(crate::accounts::return_to::local_path);
+    let pending = rules::Pending { code_id, to: target, since: crate::infra::db::now_millis(), tries: 0, next };
     session.insert(rules::PENDING, pending).await.map_err(store)?;
     leptos_axum::redirect(PAGE);
     Ok(())
@@ -141,7 +145,8 @@ pub async fn finish_code_sign_in(code: String) -> Result<(), AppError> {
         Checked::Right { user_id, .. } => {
             session.remove_value(rules::PENDING).await.map_err(store)?;
             let user_agent = session::request_user_agent();
-            let next = second_step::after_first_step(&state, &session, user_id, user_agent.as_deref(), "/echoes").await?;
+            let next = crate::accounts::return_to::destination(pending.next.as_deref());
+            let next = second_step::after_first_step(&state, &session, user_id, user_agent.as_deref(), &next).await?;
             tracing::info!(%user_id, "signed in with a code");
             leptos_axum::redirect(&next);
             Ok(())

@@ -23,7 +23,11 @@ pub fn TimeZoneForm(
                 {move || {
                     let current = current.clone();
                     Suspend::new(async move {
-                        let zones = zones.await.unwrap_or_default();
+                        let mut zones = zones.await.unwrap_or_default();
+                        // An old name the browser gave (a link, like Asia/Calcutta) stays choosable.
+                        if !zones.contains(&current) {
+                            zones.insert(0, current.clone());
+                        }
                         view! {
                             <select id="time_zone" name="time_zone" aria-describedby="time-zone-hint">
                                 {zones.into_iter().map(|zone| {

@@ -1,0 +1,62 @@
+// Lighthouse (npm) against the release build in Debian's Chromium, with
+// desktop settings, on the home, list, echo and record pages: performance,
+// accessibility, best practices and SEO must each reach 95. The scores are
+// printed in the test output.
+import { test, expect, chromium } from '@playwright/test';
+import { signUp, uniqueEmail, uploadEcho } from './helpers';
+
+const debuggingPort = 9333;
+const categories = ['performance', 'accessibility', 'best-practices', 'seo'] as const;
+
+test('Lighthouse scores 95 or more on the main pages', async ({ page, baseURL }) => {
+  test.setTimeout(300_000);
+  await signUp(page, uniqueEmail('lighthouse'), 'correct horse battery', 'Lighthouse');
+  await uploadEcho(page, { title: 'Measured', emotion: 'Calm' });
+  const echo = new URL(page.url()).pathname;
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+
+  const { default: lighthouse } = await import('lighthouse');
+  const { default: desktop } = await import('lighthouse/core/config/desktop-config.js');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [`--remote-debugging-port=${debuggingPort}`, '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  const pages: [string, string, boolean][] = [
+    ['home (signed out)', '/', false],
+    ['home', '/?emotion=calm', true],
+    ['list', '/echoes', true],
+    ['echo', echo, true],
+    ['record', '/record', true],
+  ];
+  const failures: string[] = [];
+  try {
+    for (const [name, path, signedIn] of pages) {
+      const result = await lighthouse(
+        `${baseURL}${path}`,
+        {
+          port: debuggingPort,
+          output: 'json',
+          logLevel: 'error',
+          onlyCategories: [...categories],
+          extraHeaders: signedIn ? { Cookie: cookie } : undefined,
+        },
+        desktop,
+      );
+      const lhr = result!.lhr;
+      const scores = categories.map((c) => [c, Math.round((lhr.categories[c].score ?? 0) * 100)] as const);
+      console.log(`Lighthouse ${name} (${path}): ${scores.map(([c, s]) => `${c} ${s}`).join(', ')}`);
+      for (const [category, score] of scores) {
+        if (score < 95) {
+          const missed = lhr.categories[category].auditRefs
+            .map((ref) => lhr.audits[ref.id])
+            .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode !== 'informative')
+            .map((a) => `${a.id} ${a.displayValue ?? ''}`.trim());
+          failures.push(`${name}: ${category} ${score} (${missed.join('; ')})`);
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  expect(failures, failures.join('\n')).toEqual([]);
+});
