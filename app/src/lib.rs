@@ -47,6 +47,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Echoes is an audio time machine: record or upload a moment, tag it with the emotion it carries, and come back to it later."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Before the first paint: scripts run, so pages lay out for
+                // the hydrated app from the start (see `.js` in the CSS).
+                <script nonce=leptos::nonce::use_nonce()>"document.documentElement.classList.add('js')"</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -98,10 +101,10 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Echoes".to_owned() } else { format!("{text} · Echoes") }/>
         <Router>
             <Nav/>
-            <components::verify_banner::VerifyBanner/>
-            <flash::FlashMessage/>
             <local_time::DetectTimeZone/>
             <main id="main">
+                <components::verify_banner::VerifyBanner/>
+                <flash::FlashMessage/>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>

@@ -53,7 +53,8 @@ for (const viewport of viewports) {
       await page.getByRole('button', { name: 'Upload' }).click();
       await expect(page.locator('#audio-error')).toBeVisible();
       await audit(page, `${at} /upload with errors`);
-      expect(errors).toEqual([]);
+      // The one 422 is the empty sign-up form's answer, asked for above.
+      expect(errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
       await context.close();
     });
   }

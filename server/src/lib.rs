@@ -20,6 +20,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::CorsLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -168,10 +170,25 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
         .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))
         .layer(from_fn(error_log::log_internal_errors))
+        .layer(compression())
         // Failures are not logged here: a 503 under load is expected, and
         // internal errors are logged once, with their cause, by error_log.
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_failure(()))
         .with_state(state)
+}
+
+/// Pages, scripts, styles, the WASM and JSON go out compressed (brotli or
+/// gzip, as the browser accepts) at a fast level; audio, archives and raw
+/// bytes never are (they are compressed already, and a Range answer must be
+/// exactly the bytes asked for).
+fn compression() -> CompressionLayer<impl Predicate> {
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("audio/"))
+        .and(NotForContentType::const_new("video/"))
+        .and(NotForContentType::const_new("application/ogg"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/octet-stream"));
+    CompressionLayer::new().quality(CompressionLevel::Precise(4)).compress_when(predicate)
 }
 
 /// Each request's span names its matched route, so every log line in it

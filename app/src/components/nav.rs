@@ -30,7 +30,7 @@ pub fn Nav() -> impl IntoView {
                                 </nav>
                                 <div class="account-links">
                                     <A href="/account" attr:class="who" attr:data-testid="signed-in-as">{user.display_name}</A>
-                                    <ActionForm action=log_out attr:class="inline-form">
+                                    <ActionForm attr:novalidate=true action=log_out attr:class="inline-form">
                                         <button type="submit" class="link-button">"Log out"</button>
                                     </ActionForm>
                                 </div>

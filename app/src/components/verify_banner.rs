@@ -28,7 +28,7 @@ pub fn VerifyBanner() -> impl IntoView {
                     <div class="banner" role="status" data-testid="verify-banner">
                         <span>{format!("Please confirm your email address: we sent a link to {}.", me.email)}</span>
                         " "
-                        <ActionForm action=resend attr:class="inline-form">
+                        <ActionForm attr:novalidate=true action=resend attr:class="inline-form">
                             <button type="submit" class="link-button" disabled=move || resend.pending().get()>"Send it again"</button>
                         </ActionForm>
                         {move || said().map(|text| view! { <span class="muted">" " {text}</span> })}

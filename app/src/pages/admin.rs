@@ -78,7 +78,7 @@ fn UserRow(user: UserSummary, update: ServerAction<UpdateUser>, delete: ServerAc
     let button = move |action: &'static str, label: &'static str| {
         let id = id.clone();
         view! {
-            <ActionForm action=update attr:class="inline-form">
+            <ActionForm attr:novalidate=true action=update attr:class="inline-form">
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="action" value=action/>
                 <button type="submit" class="secondary">{label}</button>
@@ -101,7 +101,7 @@ fn UserRow(user: UserSummary, update: ServerAction<UpdateUser>, delete: ServerAc
                 <details class="danger-zone inline">
                     <summary>"Delete…"</summary>
                     <p>{format!("{} and all {} of their echoes will be gone for good.", user.email, user.echo_count)}</p>
-                    <ActionForm action=delete>
+                    <ActionForm attr:novalidate=true action=delete>
                         <input type="hidden" name="id" value=user.id.to_string()/>
                         <button type="submit" class="danger">"Delete account"</button>
                     </ActionForm>

@@ -66,7 +66,7 @@ fn EchoDetail(echo: Echo, zone: TimeZone) -> impl IntoView {
             <details class="danger-zone">
                 <summary>"Delete this echo…"</summary>
                 <p>"The recording and everything about it will be gone for good."</p>
-                <ActionForm action=delete>
+                <ActionForm attr:novalidate=true action=delete>
                     <input type="hidden" name="id" value=echo.id.to_string()/>
                     <FormError error/>
                     <button type="submit" class="danger" disabled=move || delete.pending().get()>"Delete permanently"</button>

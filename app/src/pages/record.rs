@@ -97,6 +97,11 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
             use wasm_bindgen::JsCast;
             let Some(form) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok()) else { return };
             let Some(data) = controls.form_data(&form) else { return };
+            // Said before any byte goes up (the server checks it too).
+            if data.get("emotion").as_string().is_none_or(|e| e.is_empty()) {
+                failed.set(Some(crate::error::AppError::invalid("emotion", "Choose the emotion this echo carries.")));
+                return;
+            }
             failed.set(None);
             progress.set(Some(0.0));
             let navigate = navigate.clone();
@@ -159,7 +164,7 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
             view! {
             <h2>"Listen, then save"</h2>
             <audio controls src=url data-testid="take-preview"></audio>
-            <form class="stack" on:submit=save data-testid="save-take">
+            <form class="stack" novalidate on:submit=save data-testid="save-take">
                 <FormError error/>
                 <EchoFields error prefix="take-"/>
                 <fieldset class="place">

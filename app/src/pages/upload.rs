@@ -129,7 +129,7 @@ fn field_error(code: ErrorCode, field: &str, limit: u64) -> AppError {
     let message = match (code, field) {
         (ErrorCode::PayloadTooLarge, _) => format!("The file is larger than the {} limit.", human_size(limit)),
         (ErrorCode::UnsupportedMediaType, _) => not_audio_message(),
-        (ErrorCode::Validation, "audio") => "Choose a non-empty audio file to upload.".to_owned(),
+        (ErrorCode::Validation, "audio") => "Choose an audio file to upload.".to_owned(),
         (ErrorCode::Validation, "emotion") => "Choose the emotion this echo carries.".to_owned(),
         (ErrorCode::Validation, "title") => format!("Keep the title to {} characters or fewer.", EchoTitle::MAX_CHARS),
         (ErrorCode::Validation, "tags") => {

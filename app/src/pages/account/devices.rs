@@ -27,7 +27,7 @@ pub fn Devices(devices: DevicesResource, end: ServerAction<EndSessions>) -> impl
                                     {list.into_iter().map(|d| view! { <DeviceRow device=d end/> }).collect_view()}
                                 </ul>
                                 {(others > 0).then(|| view! {
-                                    <ActionForm action=end attr:class="inline-form">
+                                    <ActionForm attr:novalidate=true action=end attr:class="inline-form">
                                         <input type="hidden" name="handle" value=""/>
                                         <button type="submit">"Sign out everywhere else"</button>
                                     </ActionForm>
@@ -52,7 +52,7 @@ fn DeviceRow(device: Device, end: ServerAction<EndSessions>) -> impl IntoView {
             {device.this_device.then(|| view! { <span class="badge">"this device"</span> })}
             <span class="muted">{format!(" {began} · {seen}")}</span>
             {(!device.this_device).then(|| view! {
-                <ActionForm action=end attr:class="inline-form">
+                <ActionForm attr:novalidate=true action=end attr:class="inline-form">
                     <input type="hidden" name="handle" value=device.handle.clone()/>
                     <button type="submit" class="link-button">"Sign out"</button>
                 </ActionForm>

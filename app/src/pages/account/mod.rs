@@ -69,7 +69,7 @@ pub fn AccountPage() -> impl IntoView {
                         <section class="card">
                             <h2>"Profile"</h2>
                             <p class="muted">{format!("Signed in as {}", me.email)}</p>
-                            <ActionForm action=rename attr:class="stack">
+                            <ActionForm attr:novalidate=true action=rename attr:class="stack">
                                 <FormError error=rename_error/>
                                 <label for="display_name">"Name shown in Echoes"</label>
                                 <input id="display_name" name="display_name" value=me.display_name.clone() maxlength="60" required/>
@@ -118,7 +118,7 @@ fn Tokens(
                     <code class="secret" data-testid="token-secret">{made.secret}</code>
                 </div>
             })}
-            <ActionForm action=create attr:class="stack">
+            <ActionForm attr:novalidate=true action=create attr:class="stack">
                 <FormError error=create_error/>
                 <label for="token-name">"What will use it"</label>
                 <input id="token-name" name="name" maxlength="60" placeholder="Backup script" required/>
@@ -159,7 +159,7 @@ fn TokenRow(token: PersonalToken, revoke: ServerAction<RevokePersonalToken>) -> 
             <strong>{token.name.clone()}</strong> " "
             <span class="badge">{token.scope.as_str()}</span>
             <span class="muted">{format!(" made {} · {used}", format_moment(token.created_at))}</span>
-            <ActionForm action=revoke attr:class="inline-form">
+            <ActionForm attr:novalidate=true action=revoke attr:class="inline-form">
                 <input type="hidden" name="id" value=token.id.to_string()/>
                 <button type="submit" class="link-button">"Revoke"</button>
             </ActionForm>

@@ -43,7 +43,7 @@ pub fn Phone(status: PhoneResource, actions: PhoneActions) -> impl IntoView {
                             {state.verified.map(|(number, since)| view! {
                                 <p data-testid="phone-number"><strong>{number}</strong>
                                     <span class="muted">{format!(" · confirmed {}", format_moment(since))}</span></p>
-                                <ActionForm action=actions.remove attr:class="inline-form">
+                                <ActionForm attr:novalidate=true action=actions.remove attr:class="inline-form">
                                     <FormError error=remove_error/>
                                     <button type="submit" class="link-button">"Remove this number"</button>
                                 </ActionForm>

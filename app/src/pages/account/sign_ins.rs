@@ -34,7 +34,7 @@ pub fn SignIns(
                                     <li class="token-item" data-testid="linked-sign-in">
                                         <strong>{l.provider_label.clone()}</strong> " "
                                         <span class="muted">{format!("{} · linked {}", l.email.clone().unwrap_or_default(), format_moment(l.linked_at))}</span>
-                                        <ActionForm action=unlink attr:class="inline-form">
+                                        <ActionForm attr:novalidate=true action=unlink attr:class="inline-form">
                                             <input type="hidden" name="provider" value=l.provider.clone()/>
                                             <input type="hidden" name="subject" value=l.subject.clone()/>
                                             <button type="submit" class="link-button">{format!("Unlink {}", l.provider_label)}</button>

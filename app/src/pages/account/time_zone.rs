@@ -16,7 +16,7 @@ pub fn TimeZoneForm(
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let current = current.unwrap_or_else(|| "UTC".to_owned());
     view! {
-        <ActionForm action attr:class="stack" attr:id="time-zone">
+        <ActionForm attr:novalidate=true action attr:class="stack" attr:id="time-zone">
             <FormError error/>
             <label for="time_zone">"Time zone"</label>
             <Suspense fallback=|| view! { <div hidden></div> }>

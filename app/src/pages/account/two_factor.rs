@@ -66,7 +66,7 @@ pub fn TwoFactor(status: TwoFactorResource, actions: TwoFactorActions) -> impl I
                     match status.await {
                         Ok(TwoFactorState::Off) => view! {
                             <p>"Signing in asks for your password only. Add an authenticator app (such as Aegis, 2FAS or Google Authenticator), and it also asks for the code the app shows, so a stolen password is not enough."</p>
-                            <ActionForm action=actions.begin attr:class="stack">
+                            <ActionForm attr:novalidate=true action=actions.begin attr:class="stack">
                                 <FormError error=begin_error/>
                                 <button type="submit">"Set up an authenticator app"</button>
                             </ActionForm>
@@ -109,7 +109,7 @@ fn SetUp(secret: String, otpauth_url: String, qr_image: String, actions: TwoFact
             <FieldError error field="code"/>
             <button type="submit">"Turn on two-step sign-in"</button>
         </ActionForm>
-        <ActionForm action=actions.cancel attr:class="inline-form">
+        <ActionForm attr:novalidate=true action=actions.cancel attr:class="inline-form">
             <button type="submit" class="link-button">"Not now"</button>
         </ActionForm>
     }
