@@ -11,7 +11,7 @@ test('a personal token is made on the account page, works, and is revoked', asyn
   await waitForHydration(page);
 
   await page.getByLabel('Name shown in Echoes').fill('Token Keeper');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('signed-in-as')).toHaveText('Token Keeper');
 
   await page.getByLabel('What will use it').fill('Backup script');

@@ -31,6 +31,14 @@ on_every_backend! {
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.text());
         assert_eq!(response.error().fields(), ["email", "password"]);
 
+        // Changing the password or the address says both fields at once too.
+        app.signed_up("ada@example.org").await;
+        let response = app.call("accounts/change_password", &[("current_password", ""), ("new_password", "short")]).await;
+        assert_eq!(response.error().fields(), ["current_password", "new_password"], "{}", response.text());
+        let response = app.call("accounts/change_email", &[("new_email", "nope"), ("current_password", "")]).await;
+        assert_eq!(response.error().fields(), ["new_email", "current_password"], "{}", response.text());
+        app.log_out().await;
+
         // One wrong field stays a plain field error, with no list.
         let response = app.call("accounts/sign_up", &[("email", "ada@example.org"), ("password", PASSWORD), ("display_name", "")]).await;
         let error = response.error();

@@ -18,7 +18,9 @@ pub async fn request(
     use super::email_tokens::{issue, Purpose};
     use crate::infra::mail::{messages, outbox};
     caller.require_write()?;
-    let new = super::Email::parse(new_email).map_err(|e| e.on("new_email"))?;
+    use crate::error::AllValid;
+    let current_given = super::change_password::require_current(state, caller, current_password.as_deref()).await?;
+    let (new, ()) = (super::Email::parse(new_email).map_err(|e| e.on("new_email")), current_given).all_valid()?;
     if new.as_str() == caller.user.email {
         return Err(AppError::invalid("new_email", "That is your email address already."));
     }

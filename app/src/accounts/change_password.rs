@@ -18,9 +18,12 @@ pub async fn change(
 ) -> Result<(), AppError> {
     use super::credentials::Password;
     use super::{devices, users};
+    use crate::error::AllValid;
 
     caller.require_write()?;
-    let new = Password::parse_new(new).map_err(|e| e.on("new_password"))?;
+    // Both fields said at once (in form order) before the password is checked.
+    let current_given = require_current(state, caller, current.as_deref()).await?;
+    let ((), new) = (current_given, Password::parse_new(new).map_err(|e| e.on("new_password"))).all_valid()?;
     confirm_current(state, caller, current).await?;
     let hash = state.passwords.hash(new).await?;
     users::set_password(&state.db, caller.id(), &hash).await?;
@@ -28,6 +31,21 @@ pub async fn change(
     super::tokens::revoke_log_ins(state, caller.id()).await?;
     tracing::info!(user_id = %caller.id(), other_sessions_ended = ended, "password changed");
     Ok(())
+}
+
+/// An empty `current` on an account that has a password, as a field error
+/// to show with the form's others (the inner result); the password itself
+/// is checked by [`confirm_current`].
+#[cfg(feature = "ssr")]
+pub async fn require_current(
+    state: &crate::infra::state::AppState,
+    caller: &super::CurrentUser,
+    current: Option<&str>,
+) -> Result<Result<(), AppError>, AppError> {
+    if !current.unwrap_or_default().is_empty() || super::users::password_of(&state.db, caller.id()).await?.is_none() {
+        return Ok(Ok(()));
+    }
+    Ok(Err(AppError::invalid("current_password", "Enter your current password.")))
 }
 
 /// When the account has a password, `current` must be it (checked and

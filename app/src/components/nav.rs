@@ -36,7 +36,7 @@ pub fn Nav() -> impl IntoView {
                                 </div>
                             }.into_any(),
                             _ => view! {
-                                <nav aria-label="Account" class="account-links">
+                                <nav aria-label="Main" class="account-links">
                                     <A href="/login">"Log in"</A>
                                     <A href="/signup" attr:class="button">"Sign up"</A>
                                 </nav>
