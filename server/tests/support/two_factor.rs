@@ -24,6 +24,13 @@ pub async fn status(app: &mut TestApp) -> TwoFactorState {
 /// Sets up and confirms an authenticator for the signed-in account;
 /// returns its secret and the recovery codes shown once.
 pub async fn turn_on(app: &mut TestApp) -> (String, Vec<String>) {
+    let (secret, recovery, _) = turn_on_with(app).await;
+    (secret, recovery)
+}
+
+/// [`turn_on`], also giving the code it was turned on with (its time step
+/// is spent, whenever the test looks again).
+pub async fn turn_on_with(app: &mut TestApp) -> (String, Vec<String>, String) {
     let begun = app.call("accounts/two_factor/begin", &[]).await;
     assert_eq!(begun.status, StatusCode::OK, "{}", begun.text());
     let TwoFactorState::SettingUp { secret, qr_image, otpauth_url } = status(app).await else {
@@ -31,13 +38,14 @@ pub async fn turn_on(app: &mut TestApp) -> (String, Vec<String>) {
     };
     assert!(qr_image.starts_with("data:image/svg+xml;base64,"));
     assert!(otpauth_url.starts_with("otpauth://totp/Echoes:"));
-    let on = app.call("accounts/two_factor/enable", &[("code", &code(&secret, 0))]).await;
+    let used = code(&secret, 0);
+    let on = app.call("accounts/two_factor/enable", &[("code", &used)]).await;
     assert_eq!(on.status, StatusCode::OK, "{}", on.text());
     let TwoFactorState::On { new_recovery_codes, recovery_codes_left, .. } = status(app).await else {
         panic!("not on");
     };
     assert_eq!((new_recovery_codes.len(), recovery_codes_left), (10, 10));
-    (secret, new_recovery_codes)
+    (secret, new_recovery_codes, used)
 }
 
 /// Finishes a sign-in that waits for its second step.
