@@ -88,6 +88,7 @@ on_every_backend! {
         let page = app.get_page(&format!("/echoes/{}", uuid::Uuid::now_v7())).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert!(page.text().contains("No such echo."));
+        assert!(page.text().contains("<h1>Echo not found</h1>"), "the page has a heading");
         let page = app.get_page("/no/such/page").await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }

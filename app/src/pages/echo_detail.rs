@@ -24,7 +24,7 @@ pub fn EchoDetailPage() -> impl IntoView {
                 let zone = zone_of(user).await;
                 match echo.await {
                     Ok(echo) => view! { <EchoDetail echo zone/> }.into_any(),
-                    Err(err) => view! { <Title text="Echo not found"/> {error_view(err)} <p><A href="/echoes">"Back to my echoes"</A></p> }.into_any(),
+                    Err(err) => view! { <Title text="Echo not found"/> <h1>"Echo not found"</h1> {error_view(err)} <p><A href="/echoes">"Back to my echoes"</A></p> }.into_any(),
                 }
             })}
         </Suspense>
