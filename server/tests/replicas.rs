@@ -163,12 +163,6 @@ async fn two_replicas_share_sessions_and_echoes() {
 
 /// The session cookie's `name=value` among a response's cookies.
 fn session_cookie(headers: &reqwest::header::HeaderMap) -> String {
-    headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.contains("echoes_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
+    let set_cookie = support::session_set_cookie(headers).expect("a session cookie");
+    set_cookie.split(';').next().unwrap_or_default().to_owned()
 }

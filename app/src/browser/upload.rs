@@ -16,21 +16,15 @@ pub fn check_form(form: &HtmlFormElement, limit: u64) -> Result<(), AppError> {
     let data = FormData::new_with_form(form).map_err(|_| client_error("The form could not be read."))?;
     let file = data.get("audio").dyn_into::<File>().ok().filter(|f| !f.name().is_empty() || f.size() > 0.0);
     let audio = match file {
-        None => Err(AppError::invalid("audio", "Choose an audio file to upload.")),
+        None => Err(crate::echoes::no_file()),
         Some(file) if file.size() == 0.0 => Err(AppError::invalid("audio", "Choose a non-empty audio file to upload.")),
-        Some(file) if file.size() > limit as f64 => Err(AppError::on_field(
-            ErrorCode::PayloadTooLarge,
-            "audio",
-            format!("The file is larger than the {} limit.", crate::display::human_size(limit)),
-        )),
-        Some(file) if !looks_like_audio(&file) => {
-            Err(AppError::on_field(ErrorCode::UnsupportedMediaType, "audio", crate::echoes::not_audio_message()))
-        }
+        Some(file) if file.size() > limit as f64 => Err(crate::echoes::too_large(limit)),
+        Some(file) if !looks_like_audio(&file) => Err(crate::echoes::not_audio()),
         Some(_) => Ok(()),
     };
     let emotion = match data.get("emotion").as_string().filter(|e| !e.is_empty()) {
         Some(_) => Ok(()),
-        None => Err(AppError::invalid("emotion", "Choose the emotion this echo carries.")),
+        None => Err(crate::echoes::no_emotion()),
     };
     use crate::error::AllValid;
     (audio, emotion).all_valid().map(|_| ())

@@ -114,9 +114,9 @@ pub async fn start(
         return Err(AppError::invalid("audio", "The file is empty."));
     }
     if size > cap {
-        return Err(super::upload::too_large(cap));
+        return Err(super::too_large(cap));
     }
-    let family = AudioFamily::from_declared(content_type).ok_or_else(super::upload::not_audio)?;
+    let family = AudioFamily::from_declared(content_type).ok_or_else(super::not_audio)?;
     let Some(expires_in_secs) = state.config.s3.as_ref().map(|s| s.presign_expiry_secs) else {
         return Ok(None);
     };
@@ -244,7 +244,7 @@ pub async fn complete(
         }
         None => {
             cleanup.delete_now().await;
-            return refuse(super::upload::not_audio()).await;
+            return refuse(super::not_audio()).await;
         }
     };
     let audio = StoredAudio { key: &key, format, size: object.size };

@@ -294,6 +294,10 @@ impl EchoMetadataDraft {
         Self { zone, ..Self::default() }
     }
 
+    /// The fields an upload's errors can name, as the form lays them out.
+    pub const FIELDS_IN_FORM_ORDER: [&'static str; 7] =
+        ["audio", "emotion", "title", "tags", "note", "captured_at", "location"];
+
     /// Sets one field from its text; `Ok(false)` for a name that is not one
     /// of [`Self::FIELDS`].
     pub fn set(&mut self, name: &str, value: &str, now: i64) -> Result<bool, AppError> {
@@ -344,8 +348,8 @@ impl EchoMetadataDraft {
             Err(err) => problems.push(err),
         }
         // In the form's order, whatever order the fields came in.
-        const FORM_ORDER: [&str; 7] = ["audio", "emotion", "title", "tags", "note", "captured_at", "location"];
-        problems.sort_by_key(|e| FORM_ORDER.iter().position(|f| e.field.as_deref() == Some(*f)).unwrap_or(FORM_ORDER.len()));
+        let order = Self::FIELDS_IN_FORM_ORDER;
+        problems.sort_by_key(|e| order.iter().position(|f| e.field.as_deref() == Some(*f)).unwrap_or(order.len()));
         Err(AppError::all_of(problems).expect("a problem"))
     }
 
@@ -368,7 +372,8 @@ impl EchoMetadataDraft {
     }
 }
 
-fn no_emotion() -> AppError {
+/// No emotion was picked.
+pub fn no_emotion() -> AppError {
     AppError::invalid("emotion", "Choose the emotion this echo carries.")
 }
 

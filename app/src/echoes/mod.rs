@@ -40,7 +40,7 @@ pub use direct_upload::{
 pub use get::{get_echo, GetEcho};
 pub use list::{list_echoes, EchoCursor, EchoFilter, ListEchoes, PageSize};
 pub use metadata::{
-    is_ticked, parse_captured_at, parse_echo_id, EchoChanges, EchoMetadata, EchoMetadataDraft, Location, Note, Tags,
+    is_ticked, no_emotion, parse_captured_at, parse_echo_id, EchoChanges, EchoMetadata, EchoMetadataDraft, Location, Note, Tags,
     Title,
 };
 pub use random::{random_echo, RandomEcho};
@@ -69,6 +69,28 @@ pub const ACCEPTED_FORMATS: &str = "WAV, MP3, Ogg (Opus or Vorbis), WebM, MP4/M4
 /// What we say when a file is not one of [`ACCEPTED_FORMATS`].
 pub fn not_audio_message() -> String {
     format!("That file is not audio Echoes can keep. Accepted formats: {ACCEPTED_FORMATS}.")
+}
+
+// The upload form's refusals, said alike by the server and by the browser
+// when it checks before sending.
+
+/// No file was chosen.
+pub fn no_file() -> crate::error::AppError {
+    crate::error::AppError::invalid("audio", "Choose an audio file to upload.")
+}
+
+/// A 415 on the file field.
+pub fn not_audio() -> crate::error::AppError {
+    crate::error::AppError::on_field(crate::error::ErrorCode::UnsupportedMediaType, "audio", not_audio_message())
+}
+
+/// A 413 on the file field, naming the cap.
+pub fn too_large(cap: u64) -> crate::error::AppError {
+    crate::error::AppError::on_field(
+        crate::error::ErrorCode::PayloadTooLarge,
+        "audio",
+        format!("The file is larger than the {} limit.", crate::display::human_size(cap)),
+    )
 }
 
 /// An echo as pages and API clients see it.

@@ -21,8 +21,8 @@ use uuid::Uuid;
 use super::create::{self, StoredAudio as Audio};
 use super::format::{AudioFormat, SNIFF_LEN};
 use super::metadata::{EchoMetadata, EchoMetadataDraft};
+use super::{no_file, not_audio, too_large};
 use crate::accounts::CurrentUser;
-use crate::display::human_size;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::now_millis;
 use crate::infra::state::AppState;
@@ -128,10 +128,6 @@ struct StoredAudio {
     cleanup: DeleteUnlessKept,
 }
 
-fn no_file() -> AppError {
-    AppError::invalid("audio", "Choose an audio file to upload.")
-}
-
 /// Reads every field, storing the audio as it streams past. Metadata is
 /// checked as it arrives; every wrong field (an empty file included) is
 /// named in one error at the end, so the form can show them all, and an
@@ -223,20 +219,6 @@ async fn store_audio(
     })?;
     let cleanup = DeleteUnlessKept::new(&state.storage, &key);
     Ok(StoredAudio { key, format, size, cleanup })
-}
-
-/// A 415 on the file field: not one of the accepted formats.
-pub(super) fn not_audio() -> AppError {
-    AppError::on_field(ErrorCode::UnsupportedMediaType, "audio", super::not_audio_message())
-}
-
-/// A 413 on the file field, naming the cap.
-pub(super) fn too_large(cap: u64) -> AppError {
-    AppError::on_field(
-        ErrorCode::PayloadTooLarge,
-        "audio",
-        format!("The file is larger than the {} limit.", human_size(cap)),
-    )
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {

@@ -99,7 +99,7 @@ fn Recorder(direct: bool, max_secs: u64) -> impl IntoView {
             let Some(data) = controls.form_data(&form) else { return };
             // Said before any byte goes up (the server checks it too).
             if data.get("emotion").as_string().is_none_or(|e| e.is_empty()) {
-                failed.set(Some(crate::error::AppError::invalid("emotion", "Choose the emotion this echo carries.")));
+                failed.set(Some(crate::echoes::no_emotion()));
                 return;
             }
             failed.set(None);

@@ -10,7 +10,9 @@ use leptos_router::hooks::use_query_map;
 use crate::components::echo_fields::EchoFields;
 use crate::components::field_error::{FieldError, FormError};
 use crate::display::human_size;
-use crate::echoes::{not_audio_message, upload_settings, Note, Tags, Title as EchoTitle};
+use crate::echoes::{
+    no_emotion, no_file, not_audio_message, too_large, upload_settings, EchoMetadataDraft, Note, Tags, Title as EchoTitle,
+};
 use crate::error::{AppError, ErrorCode};
 
 #[component]
@@ -117,7 +119,7 @@ fn UploadForm(limit: u64, direct: bool, sent_back: Option<AppError>, zone: crate
 /// travel in the URL; the words are ours.
 fn error_from_query(code: Option<&str>, fields: &[String], limit: u64) -> Option<AppError> {
     let code: ErrorCode = serde_json::from_value(serde_json::Value::String(code?.to_owned())).ok()?;
-    let known = ["audio", "emotion", "title", "tags", "note", "captured_at", "location"];
+    let known = EchoMetadataDraft::FIELDS_IN_FORM_ORDER;
     let mut fields: Vec<&str> = fields.iter().map(String::as_str).filter(|f| known.contains(f)).take(known.len()).collect();
     if fields.is_empty() {
         fields.push("audio");
@@ -127,10 +129,10 @@ fn error_from_query(code: Option<&str>, fields: &[String], limit: u64) -> Option
 
 fn field_error(code: ErrorCode, field: &str, limit: u64) -> AppError {
     let message = match (code, field) {
-        (ErrorCode::PayloadTooLarge, _) => format!("The file is larger than the {} limit.", human_size(limit)),
+        (ErrorCode::PayloadTooLarge, _) => too_large(limit).message,
         (ErrorCode::UnsupportedMediaType, _) => not_audio_message(),
-        (ErrorCode::Validation, "audio") => "Choose an audio file to upload.".to_owned(),
-        (ErrorCode::Validation, "emotion") => "Choose the emotion this echo carries.".to_owned(),
+        (ErrorCode::Validation, "audio") => no_file().message,
+        (ErrorCode::Validation, "emotion") => no_emotion().message,
         (ErrorCode::Validation, "title") => format!("Keep the title to {} characters or fewer.", EchoTitle::MAX_CHARS),
         (ErrorCode::Validation, "tags") => {
             format!("Use at most {} tags of up to {} characters.", Tags::MAX_TAGS, Tags::MAX_CHARS)

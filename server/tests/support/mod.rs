@@ -512,6 +512,11 @@ impl Upload {
     }
 }
 
+/// The session cookie's `Set-Cookie` among a response's cookies.
+pub fn session_set_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find(|v| v.contains("echoes_session="))
+}
+
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -538,12 +543,7 @@ impl TestResponse {
     /// The `Set-Cookie` of the session cookie, or "" (other cookies, like
     /// the one-shot flash message, are left out).
     pub fn session_cookie(&self) -> &str {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.contains("echoes_session="))
-            .unwrap_or("")
+        session_set_cookie(&self.headers).unwrap_or("")
     }
 
     /// The one-shot flash message this response sets for the next page.
