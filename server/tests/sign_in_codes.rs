@@ -71,7 +71,16 @@ async fn a_mailed_code_signs_in_once_and_unknown_addresses_get_the_same_answer()
         assert!(right.status.is_success(), "{}", right.text());
         assert_eq!(right.header("location"), "/echoes");
         assert_eq!(browser.me().await.expect("signed in").email, "ada@example.org");
-        // Once only.
+        // Once only: the very row and code that just signed in are spent
+        // (whatever session might still point at them)...
+        let used: uuid::Uuid = app::on_db!(&app.state.db, pool => sqlx::query_scalar(
+            "SELECT id FROM sign_in_codes WHERE used_at IS NOT NULL ORDER BY created_at DESC LIMIT 1")
+            .fetch_one(pool)
+            .await)
+        .expect("the used code's row");
+        let replayed = app::accounts::sign_in_codes::codes::check(&app.state.db, used, &code).await.unwrap();
+        assert_eq!(replayed, app::accounts::sign_in_codes::codes::Checked::Spent, "a used code is spent");
+        // ...and one sent later does not bring the old one back.
         let mut again = app.client();
         send_code(&mut again, "ada@example.org").await;
         let newer = code_in(&smtp.wait_for("ada@example.org", 3).await.text);
