@@ -82,7 +82,8 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     tracing::info!(mailer = ?mailer, "mail goes to");
     let sms = app::infra::sms::SmsSender::new(&config.sms).await?;
     tracing::info!(sms = ?sms, "text messages go to");
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms })
+    let recent = Default::default();
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -122,7 +123,7 @@ pub fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
 /// [`router`] with the page routes worked out already (the tests share one list).
 pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteListing>) -> Router {
     let config = state.config.clone();
-    let session_store = DbSessionStore::new(&state.db);
+    let session_store = DbSessionStore::new(&state.db, &state.recent);
     let idle = time::Duration::try_from(config.sessions.idle_timeout).unwrap_or(time::Duration::days(14));
     let sessions = SessionManagerLayer::new(session_store)
         // `__Host-`: over https the browser only accepts the cookie when it
@@ -268,7 +269,7 @@ pub fn spawn_mail_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
 /// expired or revoked a day ago.
 pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
     use tower_sessions::session_store::ExpiredDeletion;
-    let store = DbSessionStore::new(&state.db);
+    let store = DbSessionStore::new(&state.db, &state.recent);
     let state = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));

@@ -7,61 +7,89 @@
 //! (`app::accounts::devices`). Saves are rare — at log-in, then at most
 //! every few minutes (`SessionSettings::refresh_every`) — so this costs
 //! no write per request.
+//!
+//! Reads go through [`RecentlyRead`]: a session read or written in the
+//! last second is not read from the database again, and whatever this
+//! store saves or deletes is remembered or forgotten there at once.
 
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use app::infra::recently_read::RecentlyRead;
 use app::accounts::session::{HANDLE, REFRESHED_AT, SIGNED_IN_AT, USER_AGENT, USER_ID};
 use app::infra::db::Db;
 
 #[derive(Clone, Debug)]
-pub enum DbSessionStore {
+pub struct DbSessionStore {
+    backend: Backend,
+    recent: RecentlyRead,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
     Sqlite(SqliteStore, sqlx::SqlitePool),
     Postgres(PostgresStore, sqlx::PgPool),
 }
 
 impl DbSessionStore {
-    /// The store on `db`'s pool; its table comes from our migrations.
-    pub fn new(db: &Db) -> DbSessionStore {
-        match db {
-            Db::Sqlite(pool) => DbSessionStore::Sqlite(SqliteStore::new(pool.clone()), pool.clone()),
-            Db::Postgres(pool) => DbSessionStore::Postgres(PostgresStore::new(pool.clone()), pool.clone()),
-        }
+    /// The store on `db`'s pool (its table comes from our migrations),
+    /// reading through `recent`.
+    pub fn new(db: &Db, recent: &RecentlyRead) -> DbSessionStore {
+        let backend = match db {
+            Db::Sqlite(pool) => Backend::Sqlite(SqliteStore::new(pool.clone()), pool.clone()),
+            Db::Postgres(pool) => Backend::Postgres(PostgresStore::new(pool.clone()), pool.clone()),
+        };
+        DbSessionStore { backend, recent: recent.clone() }
     }
 }
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s, _) => s.create(record).await?,
-            Self::Postgres(s, _) => s.create(record).await?,
+        match &self.backend {
+            Backend::Sqlite(s, _) => s.create(record).await?,
+            Backend::Postgres(s, _) => s.create(record).await?,
         }
-        self.copy_out(record).await
+        self.copy_out(record).await?;
+        self.recent.keep_written_session(record);
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s, _) => s.save(record).await?,
-            Self::Postgres(s, _) => s.save(record).await?,
+        match &self.backend {
+            Backend::Sqlite(s, _) => s.save(record).await?,
+            Backend::Postgres(s, _) => s.save(record).await?,
         }
-        self.copy_out(record).await
+        self.copy_out(record).await?;
+        self.recent.keep_written_session(record);
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Self::Sqlite(s, _) => s.load(id).await,
-            Self::Postgres(s, _) => s.load(id).await,
+        if let Some(record) = self.recent.session(id) {
+            return Ok(Some(record));
         }
+        let started = self.recent.begin_read();
+        let loaded = match &self.backend {
+            Backend::Sqlite(s, _) => s.load(id).await?,
+            Backend::Postgres(s, _) => s.load(id).await?,
+        };
+        if let Some(record) = &loaded {
+            self.recent.keep_read_session(started, record);
+        }
+        Ok(loaded)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s, _) => s.delete(id).await,
-            Self::Postgres(s, _) => s.delete(id).await,
-        }
+        let deleted = match &self.backend {
+            Backend::Sqlite(s, _) => s.delete(id).await,
+            Backend::Postgres(s, _) => s.delete(id).await,
+        };
+        // After the row is gone: a read racing the delete is not kept.
+        self.recent.forget_session(id);
+        deleted
     }
 }
 
@@ -95,9 +123,9 @@ impl DbSessionStore {
     }
 
     fn db(&self) -> Db {
-        match self {
-            Self::Sqlite(_, pool) => Db::Sqlite(pool.clone()),
-            Self::Postgres(_, pool) => Db::Postgres(pool.clone()),
+        match &self.backend {
+            Backend::Sqlite(_, pool) => Db::Sqlite(pool.clone()),
+            Backend::Postgres(_, pool) => Db::Postgres(pool.clone()),
         }
     }
 }
@@ -105,9 +133,9 @@ impl DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Self::Sqlite(s, _) => s.delete_expired().await,
-            Self::Postgres(s, _) => s.delete_expired().await,
+        match &self.backend {
+            Backend::Sqlite(s, _) => s.delete_expired().await,
+            Backend::Postgres(s, _) => s.delete_expired().await,
         }
     }
 }

@@ -282,6 +282,28 @@ on_every_backend! {
         assert_eq!(tail.body.as_ref(), &bytes[bytes.len() - 4..]);
     }
 
+    async fn long_ranges_stream_whole_and_audio_gone_underneath_is_404(app) {
+        app.signed_up("ada@example.org").await;
+        // 640 kB: more than one piece of the disk's reads.
+        let bytes = wav_sine(40.0);
+        let response = app.upload(Upload::file("long.wav", "audio/wav", bytes.clone()).field("emotion", "calm")).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        let echo: Echo = response.json();
+        let whole = app.get(&echo.audio_url()).await;
+        assert_eq!(whole.body.as_ref(), bytes.as_slice());
+        let long = app.get_with(&echo.audio_url(), &[("range", "bytes=1000-600999")]).await;
+        assert_eq!(long.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(long.header("content-length"), "600000");
+        assert_eq!(long.body.as_ref(), &bytes[1000..601000]);
+        // The file went a moment ago (its echo deleted on another replica,
+        // while this one still remembers where it was): a clear 404.
+        for file in app.stored_files() {
+            std::fs::remove_file(file).unwrap();
+        }
+        let gone = app.get_with(&echo.audio_url(), &[("range", "bytes=0-1")]).await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text());
+    }
+
     async fn a_range_past_the_end_is_416(app) {
         app.signed_up("ada@example.org").await;
         let echo = app.uploaded_echo(Emotion::Joy).await;
@@ -340,6 +362,39 @@ on_every_backend! {
         let id = uuid::Uuid::now_v7();
         assert_eq!(app.get(&format!("/echoes/{id}/audio")).await.status, StatusCode::UNAUTHORIZED);
     }
+}
+
+/// Behind nginx (`X-Accel-Redirect`) or Apache (`X-Sendfile`), Echoes
+/// still decides who may play what, and leaves the bytes to the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audio_can_be_left_to_the_proxy_in_front() {
+    for (offload, header) in [("x-accel-redirect", "x-accel-redirect"), ("x-sendfile", "x-sendfile")] {
+        let overrides = [("AUDIO_OFFLOAD", offload), ("AUDIO_OFFLOAD_PREFIX", "/_internal_audio/")];
+        let mut app = TestApp::start(Backend::Sqlite, &overrides).await;
+        app.signed_up("ada@example.org").await;
+        let echo = app.uploaded_echo(Emotion::Joy).await;
+        let answer = app.get_with(&echo.audio_url(), &[("range", "bytes=0-1")]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        assert!(answer.body.is_empty(), "the proxy sends the bytes");
+        assert_eq!(answer.header("content-type"), "audio/wav");
+        assert_eq!(answer.header("content-disposition"), format!("inline; filename=\"echo-{}.wav\"", echo.id));
+        let file = app.stored_files().pop().expect("the stored file");
+        let key = file.strip_prefix(&app.state.config.audio_storage_path).unwrap().display().to_string();
+        match offload {
+            "x-accel-redirect" => assert_eq!(answer.header(header), format!("/_internal_audio/{key}")),
+            _ => assert_eq!(std::path::Path::new(answer.header(header)), file.as_path()),
+        }
+        // Someone else's echo still gets nothing to send.
+        let mut bob = app.other_user("bob@example.org").await;
+        let refused = bob.get(&echo.audio_url()).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        assert_eq!(refused.header(header), "");
+    }
+    let refused = app::infra::config::Config::from_lookup(|name| match name {
+        "AUDIO_OFFLOAD" => Some("sendfile".into()),
+        _ => None,
+    });
+    assert!(refused.unwrap_err().to_string().contains("AUDIO_OFFLOAD"));
 }
 
 /// Uploads over the cap are refused while streaming; a small cap keeps the

@@ -66,7 +66,7 @@ async fn two_replicas_share_sessions_and_echoes() {
         None => (format!("sqlite://{}/shared.db", sqlite_dir.path().display()), None),
     };
     let mut vars = s3.echoes_config("replicas");
-    vars.push(("DATABASE_URL", database_url));
+    vars.push(("DATABASE_URL", database_url.clone()));
     let a = start_replica(&vars).await;
     let b = start_replica(&vars).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -144,8 +144,12 @@ async fn two_replicas_share_sessions_and_echoes() {
         .await
         .unwrap();
     assert_eq!(ended.status(), 200, "{}", ended.text().await.unwrap());
+    // A forgets at once; B, which read (made) the session, within a second.
     assert!(me_on(a.base.clone(), phone.clone()).await.is_none(), "ended on A");
-    assert!(me_on(b.base.clone(), phone.clone()).await.is_none(), "ended on B");
+    within_a_second("the ended session refused on B", || async {
+        me_on(b.base.clone(), phone.clone()).await.is_none()
+    })
+    .await;
     assert!(me_on(b.base.clone(), cookie.clone()).await.is_some(), "the first session goes on");
 
     // Logging out on B ends the session on A too.
@@ -157,8 +161,55 @@ async fn two_replicas_share_sessions_and_echoes() {
         .await
         .unwrap();
     assert_eq!(out.status(), 200);
-    let audio = http.get(format!("{}{}", a.base, echo.audio_url())).header("cookie", &cookie).send().await.unwrap();
-    assert_eq!(audio.status(), 401);
+    within_a_second("the logged-out session refused on A", || async {
+        let audio = http.get(format!("{}{}", a.base, echo.audio_url())).header("cookie", &cookie).send().await.unwrap();
+        audio.status() == 401
+    })
+    .await;
+
+    // An account disabled elsewhere (another replica, the database) stops
+    // working on a replica that has just read it, within a second.
+    let logged_in = http
+        .post(format!("{}/_fn/accounts/log_in", a.base))
+        .header("accept", "application/json")
+        .form(&[("email", "ada@example.org"), ("password", support::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let laptop = session_cookie(logged_in.headers());
+    assert!(me_on(b.base.clone(), laptop.clone()).await.is_some(), "B reads the account");
+    let db = app::infra::db::Db::connect(&database_url, 1).await.unwrap();
+    let disabled = app::on_db!(&db, pool => sqlx::query("UPDATE users SET disabled_at = 1 WHERE email = 'ada@example.org'")
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))
+    .unwrap();
+    assert_eq!(disabled, 1);
+    within_a_second("the disabled account refused on B", || async {
+        me_on(b.base.clone(), laptop.clone()).await.is_none()
+    })
+    .await;
+    assert!(me_on(a.base.clone(), laptop.clone()).await.is_none(), "and on A");
+}
+
+/// Waits for `refused` to hold: replicas believe what they read for at
+/// most `RECENT_FOR` (one second); a little more is allowed for the
+/// requests themselves. Fails past that.
+async fn within_a_second<F, Fut>(what: &str, mut refused: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let limit = app::infra::recently_read::RECENT_FOR + std::time::Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    loop {
+        if refused().await {
+            eprintln!("{what}: after {:?}", started.elapsed());
+            return;
+        }
+        assert!(started.elapsed() < limit, "{what}: still let through after {:?}", started.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 /// The session cookie's `name=value` among a response's cookies.

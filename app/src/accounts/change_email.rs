@@ -61,7 +61,9 @@ pub async fn confirm(state: &crate::infra::state::AppState, secret: &str) -> Res
     let Some(account) = super::users::find_by_id(&state.db, user_id).await? else {
         return Err(AppError::not_found("account"));
     };
-    super::users::set_verified_email(&state.db, user_id, &new).await?;
+    let changed = super::users::set_verified_email(&state.db, user_id, &new).await;
+    state.recent.forget_account(user_id);
+    changed?;
     let site = &state.config.public_url;
     outbox::enqueue(&state.db, &messages::email_change_notice(site, &account.user.email, &new, true)).await?;
     tracing::info!(%user_id, "email address changed");

@@ -27,7 +27,7 @@ pub async fn change(
     confirm_current(state, caller, current).await?;
     let hash = state.passwords.hash(new).await?;
     users::set_password(&state.db, caller.id(), &hash).await?;
-    let ended = devices::end(&state.db, caller.id(), None, keep_session).await?;
+    let ended = devices::end(state, caller.id(), None, keep_session).await?;
     super::tokens::revoke_log_ins(state, caller.id()).await?;
     tracing::info!(user_id = %caller.id(), other_sessions_ended = ended, "password changed");
     Ok(())

@@ -4,9 +4,11 @@
 //! [`CurrentUser::of_request`] (or [`CurrentUser::optional`]). Every
 //! service function takes one, so "who may do this" is decided in one place.
 //!
-//! The account is read from the database on every request, so a disabled
-//! account stops working at once on every replica: its session is ended
-//! (the next page shows it signed out) and its tokens are refused.
+//! The account behind a session is read from the database at most once a
+//! second per replica ([`crate::infra::recently_read`]), so a disabled account
+//! stops working within a second on every replica: its session is ended
+//! (the next page shows it signed out) and its tokens are refused (a
+//! token's account is read with the token, every time).
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
@@ -139,7 +141,7 @@ async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<Curr
     let Some(user_id) = session::signed_in_user_id(session).await? else {
         return Ok(None);
     };
-    match users::find_by_id(&state.db, user_id).await? {
+    match account(state, user_id).await? {
         Some(Account { user, disabled: false, .. }) => Ok(Some(CurrentUser { user, access: Access::Session })),
         // Gone or disabled: the session ends here, so the person is signed
         // out on their next page.
@@ -149,6 +151,17 @@ async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<Curr
             Ok(None)
         }
     }
+}
+
+/// The account `user_id`, as read within the last second.
+async fn account(state: &AppState, user_id: Uuid) -> Result<Option<Account>, AppError> {
+    if let Some(account) = state.recent.account(user_id) {
+        return Ok(account);
+    }
+    let started = state.recent.begin_read();
+    let account = users::find_by_id(&state.db, user_id).await?;
+    state.recent.keep_account(started, user_id, &account);
+    Ok(account)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

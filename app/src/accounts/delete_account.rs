@@ -59,11 +59,11 @@ pub async fn erase(state: &crate::infra::state::AppState, id: uuid::Uuid) -> Res
         .try_collect::<Vec<()>>()
         .await
         .map_err(|e| AppError::unavailable("delete the account's audio", e))?;
-    super::devices::end(&state.db, id, None, None).await?;
+    super::devices::end(state, id, None, None).await?;
     let sql = format!(
         "DELETE FROM users WHERE id = $1 AND (role <> 'admin' OR disabled_at IS NOT NULL OR {ANOTHER_ADMIN_REMAINS})"
     );
-    if change_account(&state.db, &sql, id).await? == 0 {
+    if change_account(state, &sql, id).await? == 0 {
         return Err(last_admin());
     }
     Ok(objects.len())

@@ -85,8 +85,15 @@ mod rows {
     }
 
     /// Ends `user_id`'s sessions: the one with `handle`, or (with `None`)
-    /// every one but `keep`. Returns how many ended.
-    pub async fn end(db: &Db, user_id: Uuid, handle: Option<&str>, keep: Option<Uuid>) -> Result<u64, AppError> {
+    /// every one but `keep`. Returns how many ended. This replica forgets
+    /// the sessions it had read (others do within a second).
+    pub async fn end(
+        state: &crate::infra::state::AppState,
+        user_id: Uuid,
+        handle: Option<&str>,
+        keep: Option<Uuid>,
+    ) -> Result<u64, AppError> {
+        let db = &state.db;
         let table = session_table(db);
         let keep = keep.map(|k| k.to_string()).unwrap_or_default();
         let (sql, value) = match handle {
@@ -102,6 +109,7 @@ mod rows {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
+        state.recent.forget_sessions();
         Ok(ended)
     }
 }
@@ -129,11 +137,11 @@ pub async fn end_sessions(handle: String) -> Result<(), AppError> {
         if this.is_some_and(|t| t.to_string() == handle) {
             return Err(AppError::bad_request("This is the session you are using: log out to end it."));
         }
-        if end(&state.db, caller.id(), Some(handle), None).await? == 0 {
+        if end(&state, caller.id(), Some(handle), None).await? == 0 {
             return Err(AppError::not_found("session"));
         }
     } else {
-        end(&state.db, caller.id(), None, this).await?;
+        end(&state, caller.id(), None, this).await?;
     }
     tracing::info!(user_id = %caller.id(), every_other = handle.is_empty(), "sessions ended from the account page");
     leptos_axum::redirect("/account#devices");

@@ -18,7 +18,9 @@ pub async fn update_profile(
     display_name: super::DisplayName,
 ) -> Result<User, AppError> {
     caller.require_write()?;
-    if !super::users::set_display_name(&state.db, caller.id(), &display_name).await? {
+    let changed = super::users::set_display_name(&state.db, caller.id(), &display_name).await?;
+    state.recent.forget_account(caller.id());
+    if !changed {
         return Err(AppError::unauthenticated());
     }
     Ok(User { display_name: display_name.as_ref().to_owned(), ..caller.user.clone() })

@@ -56,7 +56,7 @@ pub async fn reset(state: &crate::infra::state::AppState, secret: &str, new_pass
     let hash = state.passwords.hash(password).await?;
     super::users::set_password(&state.db, user_id, &hash).await?;
     // Whoever got in with the old password is out.
-    super::devices::end(&state.db, user_id, None, None).await?;
+    super::devices::end(state, user_id, None, None).await?;
     super::tokens::revoke_log_ins(state, user_id).await?;
     let mail = crate::infra::mail::messages::password_was_reset(&state.config.public_url, &email);
     crate::infra::mail::outbox::enqueue(&state.db, &mail).await?;

@@ -16,7 +16,9 @@ pub async fn save(
     only_if_unset: bool,
 ) -> Result<bool, AppError> {
     caller.require_write()?;
-    super::users::set_time_zone(&state.db, caller.id(), zone.name(), only_if_unset).await
+    let changed = super::users::set_time_zone(&state.db, caller.id(), zone.name(), only_if_unset).await?;
+    state.recent.forget_account(caller.id());
+    Ok(changed)
 }
 
 /// The browser's own zone, kept if the account has none yet.

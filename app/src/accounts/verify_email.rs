@@ -41,6 +41,7 @@ pub async fn verify(state: &crate::infra::state::AppState, secret: &str) -> Resu
     .execute(pool)
     .await
     .map(|_| ()))?;
+    state.recent.forget_account(user_id);
     tracing::info!(user_id = %user_id, "email verified");
     Ok(user_id)
 }

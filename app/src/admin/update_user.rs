@@ -33,11 +33,15 @@ pub(crate) fn last_admin() -> AppError {
 const ADMIN_CHANGE_LOCK: i64 = 0x6563_686f_6573_0001;
 
 /// Runs one statement about account `$1` under the admin lock; returns the
-/// rows it changed.
+/// rows it changed. This replica forgets the account it had read.
 #[cfg(feature = "ssr")]
-pub(crate) async fn change_account(db: &crate::infra::db::Db, sql: &str, id: Uuid) -> Result<u64, AppError> {
+pub(crate) async fn change_account(
+    state: &crate::infra::state::AppState,
+    sql: &str,
+    id: Uuid,
+) -> Result<u64, AppError> {
     use crate::infra::db::Db;
-    let changed = match db {
+    let changed = match &state.db {
         Db::Sqlite(pool) => sqlx::query(sql).bind(id).execute(pool).await?.rows_affected(),
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
@@ -47,6 +51,7 @@ pub(crate) async fn change_account(db: &crate::infra::db::Db, sql: &str, id: Uui
             changed
         }
     };
+    state.recent.forget_account(id);
     Ok(changed)
 }
 
@@ -83,7 +88,7 @@ pub async fn update(
             String::new()
         };
         let sql = format!("UPDATE users SET {} WHERE id = $1{guard}", sets.join(", "));
-        let updated = change_account(&state.db, &sql, id).await?;
+        let updated = change_account(state, &sql, id).await?;
         if updated == 0 {
             return Err(match crate::accounts::users::find_by_id(&state.db, id).await? {
                 Some(_) => last_admin(),

@@ -5,6 +5,11 @@
 //! we make ourselves. With S3 it redirects to a fresh, short-lived presigned
 //! GET carrying the same type and disposition — the URL in the page never
 //! expires, so a paused player can always resume.
+//!
+//! Where an echo's audio is ([`Playable`]) is read once a second at most
+//! per person and echo (`infra::recently_read`), so a player's stream of
+//! Range requests reaches the file without a query each; the caller's
+//! session and account are remembered the same way.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -15,7 +20,27 @@ use super::{parse_echo_id, rows};
 use crate::accounts::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::state::AppState;
-use crate::infra::storage::ByteRange;
+use crate::infra::storage::{ByteRange, ObjectKey, StorageError};
+
+/// Where an echo's audio is, and what it is: all a Range request needs.
+#[derive(Clone, Debug)]
+pub struct Playable {
+    key: ObjectKey,
+    size: u64,
+    content_type: String,
+}
+
+/// `caller`'s echo `id`'s audio, as read within the last second.
+async fn playable(state: &AppState, caller: &CurrentUser, id: uuid::Uuid) -> Result<Playable, AppError> {
+    if let Some(playable) = state.recent.audio(caller.id(), id) {
+        return Ok(playable);
+    }
+    let started = state.recent.begin_read();
+    let row = rows::find_owned(&state.db, caller.id(), id).await?.ok_or_else(|| AppError::not_found("echo"))?;
+    let playable = Playable { key: row.storage_key()?, size: row.size_bytes(), content_type: row.content_type().to_owned() };
+    state.recent.keep_audio(started, caller.id(), id, &playable);
+    Ok(playable)
+}
 
 /// `GET /echoes/{id}/audio`, for the pages' players.
 pub async fn serve_audio(
@@ -55,21 +80,23 @@ async fn respond(
     headers: &HeaderMap,
     render: &impl Fn(AppError) -> Response,
 ) -> Result<Response, AppError> {
-    let row = rows::find_owned(&state.db, caller.id(), id).await?.ok_or_else(|| AppError::not_found("echo"))?;
-    let key = row.storage_key()?;
-    let size = row.size_bytes();
+    let Playable { key, size, content_type } = playable(state, caller, id).await?;
     let extension = key.as_str().rsplit('.').next().unwrap_or("audio");
     let disposition = format!("inline; filename=\"echo-{id}.{extension}\"");
 
     if let Some(url) = state
         .storage
-        .playback_url(&key, row.content_type(), &disposition)
+        .playback_url(&key, &content_type, &disposition)
         .await
         .map_err(|e| AppError::unavailable("presign audio", e))?
     {
         let mut response = Redirect::temporary(&url).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(response);
+    }
+
+    if let Some(offloaded) = offloaded(state, &key, &content_type, &disposition) {
+        return Ok(offloaded);
     }
 
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -87,10 +114,15 @@ async fn respond(
         },
     };
 
-    let body = state.storage.read_range(&key, range).await.map_err(|e| AppError::unavailable("read audio", e))?;
+    let body = match state.storage.read_range(&key, range).await {
+        Ok(body) => body,
+        // Deleted a moment ago (on another replica, say).
+        Err(StorageError::NotFound) => return Err(AppError::not_found("echo")),
+        Err(err) => return Err(AppError::unavailable("read audio", err)),
+    };
     let mut response = Response::new(Body::from_stream(body));
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, header_value(row.content_type()));
+    headers.insert(header::CONTENT_TYPE, header_value(&content_type));
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition));
@@ -108,6 +140,29 @@ async fn respond(
         }
     }
     Ok(response.into_response())
+}
+
+/// With `AUDIO_OFFLOAD`, an empty answer that tells the proxy in front
+/// which file to send; the proxy serves Range requests itself (nginx and
+/// mod_xsendfile both do).
+fn offloaded(state: &AppState, key: &ObjectKey, content_type: &str, disposition: &str) -> Option<Response> {
+    use crate::infra::config::AudioOffload;
+    let (name, value) = match &state.config.audio_offload {
+        AudioOffload::None => return None,
+        AudioOffload::XAccelRedirect { prefix } => ("x-accel-redirect", format!("{prefix}{key}")),
+        AudioOffload::XSendfile => {
+            let path = state.storage.local_path(key)?;
+            ("x-sendfile", std::path::absolute(&path).unwrap_or(path).display().to_string())
+        }
+    };
+    let mut response = Response::new(Body::empty());
+    let headers = response.headers_mut();
+    headers.insert(header::HeaderName::from_static(name), header_value(&value));
+    headers.insert(header::CONTENT_TYPE, header_value(content_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_DISPOSITION, header_value(disposition));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Some(response)
 }
 
 /// The range to serve: `Ok(None)` for the whole object (no usable range, or

@@ -21,6 +21,7 @@ pub async fn delete(
     if !deleted {
         return Err(AppError::not_found("echo"));
     }
+    state.recent.forget_audio(caller.id(), id);
     tracing::info!(echo_id = %id, "echo deleted");
     Ok(())
 }

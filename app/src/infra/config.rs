@@ -12,6 +12,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("DATABASE_URL", "sqlite://data/echoes.db", "SQLite file (`sqlite://…`) or PostgreSQL (`postgres://…`)."),
     ("AUDIO_STORAGE_PATH", "data/audio", "Folder where audio objects are kept on local disk."),
     ("MAX_AUDIO_FILE_SIZE", "26214400", "Largest accepted audio file, in bytes (25 MiB)."),
+    (
+        "AUDIO_OFFLOAD",
+        "none",
+        "Behind nginx or Apache: `x-accel-redirect` (nginx) or `x-sendfile` (Apache, lighttpd) lets the proxy send the audio bytes after Echoes has checked who may play what.",
+    ),
+    (
+        "AUDIO_OFFLOAD_PREFIX",
+        "/_echoes_audio/",
+        "With `AUDIO_OFFLOAD=x-accel-redirect`: the nginx `internal` location that maps to `AUDIO_STORAGE_PATH`.",
+    ),
     ("MAX_RECORDING_SECONDS", "300", "Longest recording the record page takes before it stops by itself."),
     ("LEPTOS_SITE_ADDR", "127.0.0.1:3000", "Address and port to listen on."),
     ("PUBLIC_URL", "http://127.0.0.1:3000", "The URL people use; `https://` turns on Secure cookies."),
@@ -91,6 +101,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
 pub struct Config {
     pub database_url: String,
     pub audio_storage_path: PathBuf,
+    /// Who sends the bytes of audio on local disk.
+    pub audio_offload: AudioOffload,
     pub max_audio_file_size: u64,
     pub max_recording_secs: u64,
     pub site_addr: SocketAddr,
@@ -117,6 +129,18 @@ pub struct Config {
     pub phone_default_region: Option<phonenumber::country::Id>,
     /// Sign-in providers (none by default).
     pub oauth_providers: Vec<crate::accounts::oauth::settings::ProviderSettings>,
+}
+
+/// Who sends the bytes of audio kept on local disk, once Echoes has
+/// checked the caller may play it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AudioOffload {
+    /// Echoes itself (Range requests included).
+    None,
+    /// nginx: `X-Accel-Redirect: {prefix}{key}`, an `internal` location.
+    XAccelRedirect { prefix: String },
+    /// Apache (mod_xsendfile), lighttpd: `X-Sendfile: {absolute path}`.
+    XSendfile,
 }
 
 /// How long a browser session lasts.
@@ -305,6 +329,18 @@ impl Config {
         Ok(Config {
             database_url,
             audio_storage_path: PathBuf::from(get("AUDIO_STORAGE_PATH")),
+            audio_offload: match get("AUDIO_OFFLOAD").trim() {
+                "none" => AudioOffload::None,
+                "x-sendfile" => AudioOffload::XSendfile,
+                "x-accel-redirect" => {
+                    let prefix = get("AUDIO_OFFLOAD_PREFIX").trim().to_owned();
+                    if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                        return Err(invalid("AUDIO_OFFLOAD_PREFIX", "expected a path that starts and ends with /, like /_echoes_audio/"));
+                    }
+                    AudioOffload::XAccelRedirect { prefix }
+                }
+                _ => return Err(invalid("AUDIO_OFFLOAD", "expected none, x-accel-redirect or x-sendfile")),
+            },
             max_recording_secs: get("MAX_RECORDING_SECONDS")
                 .parse::<u64>()
                 .ok()

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod recently_read;
 pub mod security_headers;
 pub mod slots;
 pub mod sms;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub sms: super::sms::SmsSender,
     /// Sign-in providers, with their discovered metadata.
     pub providers: crate::accounts::oauth::providers::Providers,
+    /// Sessions and accounts read in the last second (see its module).
+    pub recent: crate::infra::recently_read::RecentlyRead,
 }
 
 /// The state, from inside a server function or a component rendered on the

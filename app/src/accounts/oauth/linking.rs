@@ -133,6 +133,7 @@ async fn join_or_create(state: &AppState, who: &Asserted, from: ClientIp) -> Res
     link_new(state, user.id, who).await?;
     // The provider has proven the address.
     users::mark_email_verified(&state.db, user.id).await.map_err(internal("account"))?;
+    state.recent.forget_account(user.id);
     tracing::info!(user_id = %user.id, provider = %who.provider, "signed up through a provider");
     Ok(user.id)
 }

@@ -31,8 +31,9 @@ pub struct AudioProbe {
     pub peaks: Vec<u8>,
 }
 
-/// Probes a stored object: copies it to a temporary file (removed when this
-/// returns or is cancelled) and decodes it in the sandbox.
+/// Probes a stored object in the sandbox. On local disk the stored file
+/// itself is decoded (the child only reads it); from S3 it is first copied
+/// to a temporary file (removed when this returns or is cancelled).
 pub async fn probe_stored(
     prober: &Prober,
     storage: &Storage,
@@ -52,9 +53,16 @@ pub async fn probe_stored(
         file.flush().await?;
         Ok::<_, std::io::Error>(temp)
     };
-    let temp = copy.await.map_err(|e| AppError::unavailable("read the audio back to probe it", e))?;
+    let copied;
+    let path = match storage.local_path(key) {
+        Some(path) => path,
+        None => {
+            copied = copy.await.map_err(|e| AppError::unavailable("read the audio back to probe it", e))?;
+            copied.path().to_path_buf()
+        }
+    };
     let started = std::time::Instant::now();
-    match prober.probe(temp.path(), extension).await {
+    match prober.probe(&path, extension).await {
         Ok(probe) => {
             tracing::debug!(%key, duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
             Ok(probe)

@@ -7,8 +7,12 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
+
+/// Reads of up to this many bytes are done in one piece; longer ones
+/// stream in pieces of this size.
+const READ_AT_ONCE: usize = 256 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct LocalDisk {
@@ -39,7 +43,7 @@ impl LocalDisk {
         &self.root
     }
 
-    fn path_of(&self, key: &ObjectKey) -> PathBuf {
+    pub fn path_of(&self, key: &ObjectKey) -> PathBuf {
         // Keys are server-made `{uuid}/{uuid}.{ext}`: safe to join as is.
         self.root.join(key.as_str())
     }
@@ -76,15 +80,43 @@ impl LocalDisk {
         Ok(written)
     }
 
+    /// The object's bytes, or the `range` of them. Opening, seeking and
+    /// (for a range of up to [`READ_AT_ONCE`], like a player's probe of
+    /// the first bytes) reading happen in one trip to the blocking pool;
+    /// longer reads stream in chunks of that size.
     pub async fn read_range(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
-        let mut file = tokio::fs::File::open(self.path_of(key)).await.map_err(not_found_or_io)?;
-        match range {
-            None => Ok(ReaderStream::with_capacity(file, 64 * 1024).boxed()),
-            Some(range) => {
-                file.seek(SeekFrom::Start(range.start)).await?;
-                Ok(ReaderStream::with_capacity(file.take(range.len()), 64 * 1024).boxed())
-            }
+        use std::io::{Read, Seek};
+        enum Opened {
+            /// Positioned at the start; the bytes to send (`None`: to the end).
+            Stream(std::fs::File, Option<u64>),
+            Read(Bytes),
         }
+        let path = self.path_of(key);
+        let opened = tokio::task::spawn_blocking(move || -> std::io::Result<Opened> {
+            let mut file = std::fs::File::open(path)?;
+            let Some(range) = range else {
+                return Ok(Opened::Stream(file, None));
+            };
+            file.seek(SeekFrom::Start(range.start))?;
+            if range.len() > READ_AT_ONCE as u64 {
+                return Ok(Opened::Stream(file, Some(range.len())));
+            }
+            let mut bytes = Vec::with_capacity(range.len() as usize);
+            file.take(range.len()).read_to_end(&mut bytes)?;
+            if (bytes.len() as u64) < range.len() {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the object is shorter than asked"));
+            }
+            Ok(Opened::Read(Bytes::from(bytes)))
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        Ok(match opened.map_err(not_found_or_io)? {
+            Opened::Read(bytes) => futures::stream::once(futures::future::ready(Ok(bytes))).boxed(),
+            Opened::Stream(file, None) => ReaderStream::with_capacity(tokio::fs::File::from_std(file), READ_AT_ONCE).boxed(),
+            Opened::Stream(file, Some(len)) => {
+                ReaderStream::with_capacity(tokio::fs::File::from_std(file).take(len), READ_AT_ONCE).boxed()
+            }
+        })
     }
 
     pub async fn head(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {

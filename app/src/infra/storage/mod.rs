@@ -94,6 +94,14 @@ impl Storage {
         }
     }
 
+    /// The object's file, when it is a file on this machine.
+    pub fn local_path(&self, key: &ObjectKey) -> Option<std::path::PathBuf> {
+        match self {
+            Storage::Local(disk) => Some(disk.path_of(key)),
+            Storage::S3(_) => None,
+        }
+    }
+
     /// Reads `range` of the object (the whole object when `None`).
     pub async fn read_range(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
         match self {
