@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Echoes against bare references, side by side in one run, on this machine:
+# the release binary on PostgreSQL with 10,000 echoes for one person, next
+# to an axum + sqlx server running the same list query with no sessions or
+# middleware (server/examples/bench_reference.rs) and nginx with sendfile
+# serving the same audio file. Prints each row as a ratio against its
+# budget, then what must stay good (cold start, idle RSS, p99 at 1M rows).
+# It reports; it never fails because a machine is slow.
+#
+# Usage: scripts/bench/budgets.sh        (DURATION=10s per wrk run by default)
+# Needs PostgreSQL at $BENCH_DATABASE_URL (default: the local one), and
+# installs wrk and nginx from Debian when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/env.sh
+duration="${DURATION:-10s}"
+admin_url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v psql >/dev/null || missing+=(postgresql-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  say "Release build"
+  cargo leptos build --release >&2
+  cargo build --release -p server --example bench_reference >&2
+fi
+bin="$CARGO_TARGET_DIR/release/echoes"
+reference_bin="$CARGO_TARGET_DIR/release/examples/bench_reference"
+
+work=$(mktemp -d)
+db_name="echoes_bench_$$"
+db_url="${admin_url%/*}/$db_name"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db_name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql -q "$admin_url" -c "CREATE DATABASE $db_name" >/dev/null
+sql() { psql -qtAX "$db_url" -c "$1"; }
+
+port=3300
+base="http://127.0.0.1:$port"
+start_echoes() {
+  env DATABASE_URL="$db_url" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+    LEPTOS_SITE_ROOT=target/site RUST_LOG=error RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
+    MAX_AUDIO_FILE_SIZE=200000000 "$bin" &
+  echoes_pid=$!
+  pids+=("$echoes_pid")
+}
+# Milliseconds from spawning the process to the first page's 200.
+start_and_time_first_page() {
+  local t0 t1
+  t0=$(date +%s%N)
+  start_echoes
+  until curl -fso /dev/null "$base/" 2>/dev/null; do sleep 0.002; done
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000000))
+}
+stop_echoes() { kill "$echoes_pid"; wait "$echoes_pid" 2>/dev/null || true; }
+rss_mib() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+say "Echoes on PostgreSQL ($db_name), seeding"
+start_echoes
+for _ in $(seq 100); do curl -fs "$base/health" >/dev/null && break; sleep 0.1; done
+jar="$work/cookies"
+curl -fs -c "$jar" -b "$jar" -H 'Accept: application/json' "$base/_fn/accounts/sign_up" \
+  --data-urlencode email=bench@example.org --data-urlencode password='correct horse battery' \
+  --data-urlencode display_name=Bench >/dev/null
+cookie=$(awk '$6 ~ /echoes_session/ { print $6 "=" $7 }' "$jar")
+user_id=$(sql "SELECT id FROM users WHERE email = 'bench@example.org'")
+
+# Real WAVs (44.1 kHz stereo 16-bit) of a noise-like pattern: 4 MiB to play
+# back, and 105 MB (about 10 minutes) to upload.
+make_wav() { # $1 = path, $2 = total bytes
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+path, total = sys.argv[1], int(sys.argv[2])
+data = total - 44
+with open(path, "wb") as f:
+    f.write(b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16))
+    f.write(b"data" + struct.pack("<I", data))
+    block = bytes((i * 37) % 256 for i in range(1 << 16))
+    while data > 0:
+        f.write(block[: min(data, len(block))])
+        data -= len(block)
+PY
+}
+make_wav "$work/play.wav" 4194348
+make_wav "$work/upload.wav" 105000000
+upload_echoes() { # $1 = file; prints the seconds the whole upload took
+  curl -fs -o /dev/null -w '%{time_total}' -b "$jar" -H 'Accept: application/json' \
+    -F emotion=calm -F "audio=@$1;type=audio/wav" "$base/echoes"
+}
+upload_echoes "$work/play.wav" >/dev/null
+echo_id=$(sql "SELECT id FROM echoes WHERE user_id = '$user_id'")
+key=$(sql "SELECT storage_key FROM echoes WHERE id = '$echo_id'")
+
+# Copies of that echo: every column as it is, but a new id, one of the
+# eight emotions in turn, a minute apart, and a new random key.
+seed_copies() { # $1 = how many
+  local columns
+  columns=$(sql "SELECT string_agg(column_name, ', ') FROM information_schema.columns
+                 WHERE table_name = 'echoes' AND column_name NOT IN ('id', 'emotion', 'captured_at', 'random_key')")
+  sql "INSERT INTO echoes (id, emotion, captured_at, random_key, $columns)
+       SELECT gen_random_uuid(),
+              (ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia'])[1 + i % 8],
+              e.captured_at - (i + (SELECT COUNT(*) FROM echoes)) * 60000,
+              (random() * 9007199254740991)::bigint, $columns
+       FROM echoes e, generate_series(1, $1) i WHERE e.id = '$echo_id'" >/dev/null
+  sql "ANALYZE echoes" >/dev/null
+}
+seed_copies 9999
+
+say "Reference server and nginx"
+ref_port=3301
+mkdir -p "$work/reference"
+env DATABASE_URL="$db_url" BENCH_USER_ID="$user_id" BENCH_UPLOAD_DIR="$work/reference" \
+  BENCH_ADDR="127.0.0.1:$ref_port" "$reference_bin" &
+pids+=($!)
+nginx_port=3302
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  types { audio/wav wav; }
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nginx_port; root $work/audio; }
+}
+EOF
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx_bin" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$ref_port/list?emotion=calm" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/$key" && break; sleep 0.1; done
+
+# wrk: prints "requests/s p99_ms" for the URL with the given connections.
+post_script="$work/post.lua"
+cat >"$post_script" <<'EOF'
+wrk.method = "POST"
+wrk.body = "emotion=calm"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = "application/json"
+EOF
+measure() { # $1 = connections, then wrk arguments
+  local conns=$1
+  shift
+  wrk -t2 -c"$conns" -d"$duration" --latency "$@" 2>/dev/null | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.1f %s\n", rps, p99, (bad ? bad : 0) }'
+}
+results=()
+row() { # name, echoes "rps p99 bad", reference "rps p99 bad", budget
+  local name=$1 ours=($2) theirs=($3) budget=$4
+  local ratio
+  ratio=$(awk -v a="${ours[0]}" -v b="${theirs[0]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+  local verdict
+  verdict=$(awk -v r="$ratio" -v b="$budget" 'BEGIN { print (r >= b ? "within" : "OVER") }')
+  local note=""
+  [ "${ours[2]}" != 0 ] && note=" (${ours[2]} non-2xx!)"
+  results+=("$(printf '| %-44s | %7s rps, p99 %6s ms%s | %7s rps, p99 %6s ms | %5s | >= %s %s |' \
+    "$name" "${ours[0]}" "${ours[1]}" "$note" "${theirs[0]}" "${theirs[1]}" "$ratio" "$budget" "$verdict")")
+  printf '%s\n' "${results[-1]}" >&2
+}
+
+audio="$base/echoes/$echo_id/audio"
+say "Measuring ($duration per run, wrk -t2)"
+for warm in "$base/echoes?emotion=calm" "http://127.0.0.1:$ref_port/list?emotion=calm"; do
+  wrk -t2 -c8 -d2s -H "Cookie: $cookie" "$warm" >/dev/null 2>&1
+done
+row 'POST /_fn/echoes/list (server fn, 32 conns)' \
+  "$(measure 32 -s "$post_script" -H "Cookie: $cookie" "$base/_fn/echoes/list")" \
+  "$(measure 32 "http://127.0.0.1:$ref_port/list?emotion=calm")" 0.75
+row 'GET /echoes?emotion=calm (SSR page, 32 conns)' \
+  "$(measure 32 -H "Cookie: $cookie" "$base/echoes?emotion=calm")" \
+  "$(measure 32 "http://127.0.0.1:$ref_port/list?emotion=calm")" 0.60
+row 'audio, Range: bytes=0-1 (8 conns)' \
+  "$(measure 8 -H "Cookie: $cookie" -H 'Range: bytes=0-1' "$audio")" \
+  "$(measure 8 -H 'Range: bytes=0-1' "http://127.0.0.1:$nginx_port/$key")" 0.60
+row 'audio, 1 MiB ranges (8 conns)' \
+  "$(measure 8 -H "Cookie: $cookie" -H 'Range: bytes=1048576-2097151' "$audio")" \
+  "$(measure 8 -H 'Range: bytes=1048576-2097151' "http://127.0.0.1:$nginx_port/$key")" 0.60
+
+say "Uploads (105 MB WAV, best of 3)"
+best() { sort -n | head -1; }
+ours_upload=$(for _ in 1 2 3; do upload_echoes "$work/upload.wav"; echo; done | best)
+reference_upload=$(for _ in 1 2 3; do
+  curl -fs -o /dev/null -w '%{time_total}\n' -T "$work/upload.wav" "http://127.0.0.1:$ref_port/upload"
+done | best)
+upload_ratio=$(awk -v a="$ours_upload" -v b="$reference_upload" 'BEGIN { printf "%.2f", b / a }')
+upload_verdict=$(awk -v r="$upload_ratio" 'BEGIN { print (r >= 0.80 ? "within" : "OVER") }')
+results+=("$(printf '| %-44s | %25s s | %25s s | %5s | >= 0.80 %s |' '105 MB WAV upload, end to end' \
+  "$ours_upload" "$reference_upload" "$upload_ratio" "$upload_verdict")")
+
+say "The first page's JS + WASM + CSS, as sent with brotli"
+first_page_kb=0
+first_page_detail=""
+while read -r asset; do
+  sent=$(curl -fs -o /dev/null -H 'Accept-Encoding: br' -w '%{size_download}' "$base$asset")
+  raw=$(curl -fs -o /dev/null -w '%{size_download}' "$base$asset")
+  first_page_kb=$((first_page_kb + sent))
+  first_page_detail="$first_page_detail $(basename "$asset") $((sent / 1024)) KB (raw $((raw / 1024)) KB);"
+done < <(curl -fs "$base/" | grep -oE '/pkg/[^"]+\.(js|wasm|css)' | sort -u)
+first_page_kb=$((first_page_kb / 1024))
+results+=("$(printf '| %-44s | %25s KB | %27s | %5s | <= 200 KB %s |' 'first page JS + WASM + CSS, brotli' \
+  "$first_page_kb" '-' '-' "$( [ "$first_page_kb" -le 200 ] && echo within || echo OVER)")")
+
+say "Keeping what is good: cold start, idle RSS, p99 at 1M rows"
+stop_echoes
+cold_ms=$(start_and_time_first_page)
+sleep 1
+idle_rss=$(rss_mib "$echoes_pid")
+p99_of() { measure 8 "$@" | awk '{ print $2 }'; }
+random_url="$base/_fn/echoes/random"
+list_10k=$(p99_of -s "$post_script" -H "Cookie: $cookie" "$base/_fn/echoes/list")
+random_10k=$(p99_of -s "$post_script" -H "Cookie: $cookie" "$random_url")
+say "Seeding to 1,000,000 echoes"
+seed_copies 990000
+list_1m=$(p99_of -s "$post_script" -H "Cookie: $cookie" "$base/_fn/echoes/list")
+random_1m=$(p99_of -s "$post_script" -H "Cookie: $cookie" "$random_url")
+
+echo
+echo "Echoes vs bare references ($(nproc) cores, wrk -t2 -d$duration, PostgreSQL, $(date -u +%F))"
+echo
+printf '| %-44s | %-35s | %-32s | %-5s | %-16s |\n' 'What' 'Echoes' 'Reference' 'Ratio' 'Budget'
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..37})" \
+  "$(printf -- '-%.0s' {1..34})" '-------' '------------------'
+printf '%s\n' "${results[@]}"
+echo
+echo "First page assets:$first_page_detail"
+echo
+awk -v c="$cold_ms" -v r="$idle_rss" -v l1="$list_10k" -v l2="$list_1m" -v r1="$random_10k" -v r2="$random_1m" 'BEGIN {
+  printf "cold start to first page: %d ms (keep <= 150 ms) %s\n", c, (c <= 150 ? "within" : "OVER")
+  printf "idle RSS: %.1f MiB (keep <= 25 MiB) %s\n", r, (r <= 25 ? "within" : "OVER")
+  printf "list p99: %.1f ms at 10k, %.1f ms at 1M = %.2fx (keep <= 1.5x) %s\n", l1, l2, l2 / l1, (l2 / l1 <= 1.5 ? "within" : "OVER")
+  printf "random p99: %.1f ms at 10k, %.1f ms at 1M = %.2fx (keep <= 1.5x) %s\n", r1, r2, r2 / r1, (r2 / r1 <= 1.5 ? "within" : "OVER")
+}'
