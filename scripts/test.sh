@@ -20,7 +20,7 @@ fi
 cargo test -p server
 
 say "Release build"
-cargo leptos build --release
+cargo leptos build --release --precompress
 cargo build -p testkit --bins
 
 say "The JSON API from outside: a curl script and schemathesis"

@@ -2,7 +2,7 @@
 # Echoes against bare references, side by side in one run, on this machine:
 # the release binary on PostgreSQL with 10,000 echoes for one person, next
 # to an axum + sqlx server running the same list query with no sessions or
-# middleware (server/examples/bench_reference.rs) and nginx with sendfile
+# middleware (testkit/src/bin/echoes-bench-reference.rs) and nginx with sendfile
 # serving the same audio file. Prints each row as a ratio against its
 # budget, then what must stay good (cold start, idle RSS, p99 at 1M rows).
 # It reports; it never fails because a machine is slow.
@@ -29,13 +29,15 @@ fi
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   say "Release build"
-  cargo leptos build --release >&2
-  cargo build --release -p server --example bench_reference >&2
+  cargo leptos build --release --precompress >&2
+  cargo build --release -p testkit --bin echoes-bench-reference >&2
 fi
-bin="$CARGO_TARGET_DIR/release/echoes"
-reference_bin="$CARGO_TARGET_DIR/release/examples/bench_reference"
+bin="${ECHOES_BIN:-$CARGO_TARGET_DIR/release/echoes}"
+site_root="${ECHOES_SITE_ROOT:-target/site}"
+reference_bin="$CARGO_TARGET_DIR/release/echoes-bench-reference"
 
 work=$(mktemp -d)
+chmod 755 "$work" # nginx's workers read the audio folder as www-data
 db_name="echoes_bench_$$"
 db_url="${admin_url%/*}/$db_name"
 pids=()
@@ -53,19 +55,19 @@ port=3300
 base="http://127.0.0.1:$port"
 start_echoes() {
   env DATABASE_URL="$db_url" AUDIO_STORAGE_PATH="$work/audio" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
-    LEPTOS_SITE_ROOT=target/site RUST_LOG=error RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
-    MAX_AUDIO_FILE_SIZE=200000000 "$bin" &
+    LEPTOS_SITE_ROOT="$site_root" RUST_LOG=error RATE_LIMIT_PER_SECOND=1000000 RATE_LIMIT_BURST=1000000 \
+    MAX_AUDIO_FILE_SIZE=200000000 "$bin" >/dev/null 2>>"$work/echoes.log" &
   echoes_pid=$!
   pids+=("$echoes_pid")
 }
-# Milliseconds from spawning the process to the first page's 200.
+# Sets cold_ms: milliseconds from spawning the process to the first page's 200.
 start_and_time_first_page() {
   local t0 t1
   t0=$(date +%s%N)
   start_echoes
   until curl -fso /dev/null "$base/" 2>/dev/null; do sleep 0.002; done
   t1=$(date +%s%N)
-  echo $(((t1 - t0) / 1000000))
+  cold_ms=$(((t1 - t0) / 1000000))
 }
 stop_echoes() { kill "$echoes_pid"; wait "$echoes_pid" 2>/dev/null || true; }
 rss_mib() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
@@ -178,12 +180,16 @@ row() { # name, echoes "rps p99 bad", reference "rps p99 bad", budget
   verdict=$(awk -v r="$ratio" -v b="$budget" 'BEGIN { print (r >= b ? "within" : "OVER") }')
   local note=""
   [ "${ours[2]}" != 0 ] && note=" (${ours[2]} non-2xx!)"
+  [ "${theirs[2]}" != 0 ] && note="$note (reference: ${theirs[2]} non-2xx!)"
   results+=("$(printf '| %-44s | %7s rps, p99 %6s ms%s | %7s rps, p99 %6s ms | %5s | >= %s %s |' \
     "$name" "${ours[0]}" "${ours[1]}" "$note" "${theirs[0]}" "${theirs[1]}" "$ratio" "$budget" "$verdict")")
   printf '%s\n' "${results[-1]}" >&2
 }
 
 audio="$base/echoes/$echo_id/audio"
+for url in "$audio" "http://127.0.0.1:$nginx_port/$key"; do
+  curl -s -o /dev/null -b "$jar" -H 'Range: bytes=1048576-2097151' -w "sanity: $url -> %{http_code}, %{size_download} bytes\n" "$url" >&2
+done
 say "Measuring ($duration per run, wrk -t2)"
 for warm in "$base/echoes?emotion=calm" "http://127.0.0.1:$ref_port/list?emotion=calm"; do
   wrk -t2 -c8 -d2s -H "Cookie: $cookie" "$warm" >/dev/null 2>&1
@@ -227,7 +233,7 @@ results+=("$(printf '| %-44s | %25s KB | %27s | %5s | <= 200 KB %s |' 'first pag
 
 say "Keeping what is good: cold start, idle RSS, p99 at 1M rows"
 stop_echoes
-cold_ms=$(start_and_time_first_page)
+start_and_time_first_page
 sleep 1
 idle_rss=$(rss_mib "$echoes_pid")
 p99_of() { measure 8 "$@" | awk '{ print $2 }'; }
@@ -248,6 +254,8 @@ printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' 
 printf '%s\n' "${results[@]}"
 echo
 echo "First page assets:$first_page_detail"
+panics=$(grep -c panicked "$work/echoes.log" || true)
+echo "Echoes' log: $panics panics, $(grep -c ERROR "$work/echoes.log" || true) errors"
 echo
 awk -v c="$cold_ms" -v r="$idle_rss" -v l1="$list_10k" -v l2="$list_1m" -v r1="$random_10k" -v r2="$random_1m" 'BEGIN {
   printf "cold start to first page: %d ms (keep <= 150 ms) %s\n", c, (c <= 150 ? "within" : "OVER")

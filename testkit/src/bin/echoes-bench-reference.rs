@@ -1,21 +1,20 @@
 //! The bare reference `scripts/bench/budgets.sh` measures Echoes against:
-//! axum + sqlx, no sessions, no middleware.
+//! axum + sqlx on PostgreSQL, no sessions, no middleware.
 //!
-//! - `GET /list?emotion=calm` runs the very query "my echoes, one emotion"
-//!   runs (`app::echoes::rows::list_page`, 20 rows) for `BENCH_USER_ID`
-//!   and answers the rows as JSON;
+//! - `GET /list?emotion=calm` runs the query Echoes' "my echoes of one
+//!   emotion" runs (the same columns, filter, order and 21-row limit, on
+//!   the same index; `app::echoes::rows::list_sql`) for `BENCH_USER_ID`
+//!   and answers 20 rows as JSON, peaks and all;
 //! - `PUT /upload` streams the body to a file in `BENCH_UPLOAD_DIR`, fsyncs
 //!   it, and answers 201: the floor for an upload.
 //!
 //! Configured by `DATABASE_URL`, `BENCH_USER_ID`, `BENCH_UPLOAD_DIR` and
-//! `BENCH_ADDR`; the pool has as many connections as Echoes' default.
+//! `BENCH_ADDR`; the pool has as many connections as Echoes' default (10).
+//! It lives in testkit, not beside the server, so building it never
+//! rebuilds the app.
 
 use std::path::PathBuf;
 
-use app::echoes::{EchoFilter, PageSize};
-use app::echoes::rows;
-use app::emotion::Emotion;
-use app::infra::db::Db;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -25,11 +24,33 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 
+const LIST_SQL: &str = "SELECT id, emotion, title, note, tags, captured_at, created_at, content_type, size_bytes, \
+     storage_key, duration_ms, peaks, latitude, longitude FROM echoes WHERE user_id = $1 AND emotion = $3 \
+     ORDER BY captured_at DESC, id DESC LIMIT $2";
+
 #[derive(Clone)]
 struct Reference {
-    db: Db,
+    pool: sqlx::PgPool,
     user_id: uuid::Uuid,
     upload_dir: PathBuf,
+}
+
+#[derive(sqlx::FromRow, serde::Serialize)]
+struct Row {
+    id: uuid::Uuid,
+    emotion: String,
+    title: Option<String>,
+    note: Option<String>,
+    tags: String,
+    captured_at: i64,
+    created_at: i64,
+    content_type: String,
+    size_bytes: i64,
+    storage_key: String,
+    duration_ms: Option<i64>,
+    peaks: Option<Vec<u8>>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -38,17 +59,11 @@ struct ListQuery {
 }
 
 async fn list(State(r): State<Reference>, Query(q): Query<ListQuery>) -> Response {
-    let Ok(emotion) = Emotion::parse(&q.emotion) else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let filter = EchoFilter { emotion: Some(emotion), tag: None };
-    match rows::list_page(&r.db, r.user_id, &filter, None, PageSize::DEFAULT.fetch_limit()).await {
-        Ok(rows) => {
-            let echoes: Result<Vec<_>, _> = rows.into_iter().map(rows::EchoRow::into_echo).collect();
-            match echoes {
-                Ok(echoes) => Json(echoes).into_response(),
-                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            }
+    let rows = sqlx::query_as::<_, Row>(LIST_SQL).bind(r.user_id).bind(21_i64).bind(&q.emotion).fetch_all(&r.pool).await;
+    match rows {
+        Ok(mut rows) => {
+            rows.truncate(20);
+            Json(rows).into_response()
         }
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
@@ -75,9 +90,9 @@ async fn upload(State(r): State<Reference>, body: Body) -> Response {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let env = |name: &str| std::env::var(name).map_err(|_| anyhow::anyhow!("set {name}"));
-    let db = Db::connect(&env("DATABASE_URL")?, 10).await?;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&env("DATABASE_URL")?).await?;
     let reference =
-        Reference { db, user_id: env("BENCH_USER_ID")?.parse()?, upload_dir: PathBuf::from(env("BENCH_UPLOAD_DIR")?) };
+        Reference { pool, user_id: env("BENCH_USER_ID")?.parse()?, upload_dir: PathBuf::from(env("BENCH_UPLOAD_DIR")?) };
     let app = Router::new()
         .route("/list", get(list))
         .route("/upload", put(upload))
