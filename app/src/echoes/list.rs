@@ -57,6 +57,10 @@ pub async fn list(
     Ok(EchoPage { echoes, next_cursor })
 }
 
+/// The list page's server function. The page draws no waveform, so the
+/// peaks stay on the server: they were two thirds of the page (20 echoes'
+/// 200 values each, serialized for hydration) and most of its rendering
+/// time (`scripts/bench/budgets.sh`, perf). The API's list keeps them.
 #[server(prefix = "/_fn", endpoint = "echoes/list")]
 pub async fn list_echoes(
     emotion: Option<String>,
@@ -66,7 +70,11 @@ pub async fn list_echoes(
     let caller = crate::accounts::CurrentUser::of_request().await?;
     let filter = EchoFilter::parse(emotion.as_deref(), tag.as_deref())?;
     let before = EchoCursor::parse_optional(before.as_deref())?;
-    list(&crate::infra::state::app_state(), &caller, &filter, before, PageSize::DEFAULT).await
+    let mut page = list(&crate::infra::state::app_state(), &caller, &filter, before, PageSize::DEFAULT).await?;
+    for echo in &mut page.echoes {
+        echo.peaks = None;
+    }
+    Ok(page)
 }
 
 #[cfg(test)]
