@@ -1,20 +1,7 @@
 // An admin disables an account on the admin page; that person's next page
 // load is signed out. Non-admins never see the page (404).
 import { test, expect, Browser } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { failOnPageErrors, signUp, uniqueEmail, waitForHydration } from './helpers';
-
-/** `echoes create-admin` on the local deployment's database, as an operator would. */
-function makeAdmin(email: string) {
-  const data = process.env.ECHOES_E2E_DATA!;
-  const result = spawnSync(process.env.ECHOES_E2E_BIN!, ['create-admin', '--email', email], {
-    env: { ...process.env, DATABASE_URL: `sqlite://${join(data, 'local.db')}`, RUST_LOG: 'warn' },
-    encoding: 'utf8',
-  });
-  expect(result.status, result.stderr).toBe(0);
-  expect(result.stdout).toContain('is now an administrator');
-}
+import { failOnPageErrors, makeAdmin, signUp, uniqueEmail, waitForHydration } from './helpers';
 
 async function newPage(browser: Browser) {
   const context = await browser.newContext();

@@ -1,6 +1,8 @@
 // Shared steps for the browser stories.
 import { expect, Page } from '@playwright/test';
 import { createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 /** A real, playable WAV: `seconds` of a 440 Hz tone, 16-bit mono 16 kHz. */
 export function wavTone(seconds: number): Buffer {
@@ -91,4 +93,18 @@ export function totp(secret: string, offsetSecs = 0): string {
   const mac = createHmac('sha1', key).update(step).digest();
   const at = mac[19] & 0xf;
   return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * `echoes create-admin` on the local-disk deployment's database, as an
+ * operator would (so only for stories in the local-disk project).
+ */
+export function makeAdmin(email: string) {
+  const data = process.env.ECHOES_E2E_DATA!;
+  const result = spawnSync(process.env.ECHOES_E2E_BIN!, ['create-admin', '--email', email], {
+    env: { ...process.env, DATABASE_URL: `sqlite://${join(data, 'local.db')}`, RUST_LOG: 'warn' },
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  expect(result.stdout).toContain('is now an administrator');
 }

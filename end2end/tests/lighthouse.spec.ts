@@ -43,8 +43,23 @@ test('Lighthouse scores 95 or more on the main pages', async ({ page, baseURL })
         desktop,
       );
       const lhr = result!.lhr;
+      // The page audited is the one meant: a dropped cookie would land on
+      // /login instead, and its scores must not pass for the page's.
+      const landed = new URL(lhr.finalDisplayedUrl);
+      if (lhr.runtimeError) failures.push(`${name}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+      if (`${landed.pathname}${landed.search}` !== path || landed.origin !== new URL(baseURL!).origin) {
+        failures.push(`${name}: audited ${lhr.finalDisplayedUrl}, not ${path}`);
+        continue;
+      }
+      // …and for a page that renders signed out too (home), the document
+      // Lighthouse loaded says who is signed in.
+      const html = result!.artifacts.MainDocumentContent ?? '';
+      if (html.includes('data-testid="signed-in-as"') !== signedIn) {
+        failures.push(`${name}: audited ${signedIn ? 'signed out' : 'signed in'}`);
+        continue;
+      }
       const scores = categories.map((c) => [c, Math.round((lhr.categories[c].score ?? 0) * 100)] as const);
-      console.log(`Lighthouse ${name} (${path}): ${scores.map(([c, s]) => `${c} ${s}`).join(', ')}`);
+      console.log(`Lighthouse ${name} (${path}, audited at ${landed.pathname}${landed.search}): ${scores.map(([c, s]) => `${c} ${s}`).join(', ')}`);
       for (const [category, score] of scores) {
         if (score < 95) {
           const missed = lhr.categories[category].auditRefs

@@ -13,6 +13,17 @@ async function signedUpIn(browser: Browser, opts: Parameters<Browser['newContext
   return { context, page, errors, email };
 }
 
+/** `millis` on Cairo's wall clock, as a datetime-local value ("2025-07-01T14:05"). */
+function cairoClock(millis: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Africa/Cairo', hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    }).formatToParts(new Date(millis)).map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
 /** The zone the account keeps, as the account page's list shows it. */
 async function keptZone(page: Page): Promise<string> {
   await page.goto('/account');
@@ -24,14 +35,18 @@ test('times are the person’s local time, taken from the browser and changeable
   // The browser's zone is kept on the first visit.
   await expect.poll(() => keptZone(page)).toBe('Africa/Cairo');
 
-  // "When was it?" is local and defaults to now (in Cairo, UTC+2).
+  // "When was it?" is local and defaults to now: Cairo's wall clock, as the
+  // time-zone database has it (UTC+2, or UTC+3 in summer), some time between
+  // asking for the page and reading the field.
+  const before = cairoClock(Date.now());
   await page.goto('/upload');
   await waitForHydration(page);
-  const shown = await page.getByLabel('When was it?').inputValue();
-  const cairoNow = new Date(Date.now() + 2 * 3600_000).toISOString().slice(0, 13);
-  expect(shown.slice(0, 13)).toBe(cairoNow);
+  const shown = (await page.getByLabel('When was it?').inputValue()).slice(0, 16);
+  const after = cairoClock(Date.now());
+  expect(shown).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+  expect(shown >= before && shown <= after, `${shown} is not between ${before} and ${after} (Cairo)`).toBe(true);
 
-  // 01:30 on 22 Nov in Cairo is 23:30 UTC on the 21st.
+  // 01:30 on 22 Nov in Cairo (winter, UTC+2) is 23:30 UTC on the 21st.
   await page.getByLabel('Audio file').setInputFiles({ name: 'late.wav', mimeType: 'audio/wav', buffer: wavTone(1) });
   await page.locator('label', { hasText: /^Calm$/ }).click();
   await page.getByLabel(/^Title/).fill('Late call');
@@ -86,20 +101,144 @@ test('sign-up says what is wrong with every field at once, with and without Java
   }
 });
 
-test('"Log in instead?" is a link that carries the email over', async ({ browser }) => {
+/** An account that exists, made in a context of its own. */
+async function existingAccount(browser: Browser): Promise<string> {
   const { context, email } = await signedUpIn(browser);
   await context.close();
-  const page = await browser.newPage();
-  await page.goto('/signup');
+  return email;
+}
+
+test('"Log in instead?" is a link that carries the email over', async ({ browser }) => {
+  const email = await existingAccount(browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = failOnPageErrors(page);
+  // Come from a page that needs an account: `next` is carried too.
+  await page.goto('/signup?next=%2Fupload');
   await waitForHydration(page);
   await page.getByLabel('Your name').fill('Twice');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('link', { name: 'Log in instead?' }).click();
+  const instead = page.locator('#email-error').getByRole('link', { name: 'Log in instead?' });
+  await expect(instead).toBeVisible();
+  await instead.click();
   await expect(page).toHaveURL(/\/login\?/);
+  const url = new URL(page.url());
+  expect(url.searchParams.get('email')).toBe(email);
+  expect(url.searchParams.get('next')).toBe('/upload');
   await expect(page.getByLabel('Email')).toHaveValue(email);
-  await page.close();
+  // It leads on to log-in proper, and back to where the person was going.
+  await waitForHydration(page);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/upload$/);
+  // The taken email was answered 409, which Chromium logs; nothing else.
+  expect(errors.filter((e) => !e.includes('status of 409'))).toEqual([]);
+  await context.close();
+});
+
+test('without JavaScript, "Log in instead?" after a taken email is a link to log in', async ({ browser }) => {
+  const email = await existingAccount(browser);
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/signup?next=%2Fupload');
+  await page.getByLabel('Your name').fill('Twice');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  // The plain form post comes back to the sign-up page with the error.
+  await expect(page).toHaveURL(/\/signup\?/);
+  const instead = page.locator('#email-error').getByRole('link', { name: 'Log in instead?' });
+  await expect(instead).toBeVisible();
+  await instead.click();
+  await expect(page).toHaveURL(/\/login\?/);
+  expect(new URL(page.url()).searchParams.get('next')).toBe('/upload');
+  // The typed email is not in what comes back from a plain form post (only
+  // the error is, in the URL), so the log-in form here starts empty.
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/upload$/);
+  await context.close();
+});
+
+test('a signed-out visit to /upload comes back to /upload after logging in', async ({ browser }) => {
+  const email = await existingAccount(browser);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = failOnPageErrors(page);
+  await page.goto('/upload');
+  await expect(page).toHaveURL(/\/login\?next=%2Fupload$/);
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/upload$/);
+  await expect(page.getByLabel('Audio file')).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Upload' })).toHaveAttribute('aria-current', 'page');
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('the echo page’s breadcrumb leads back to the list', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await signUp(page, uniqueEmail('crumb'), 'correct horse battery', 'Bread Crumb');
+  await uploadEcho(page, { title: 'Way back', emotion: 'Joy' });
+  const echo = page.url();
+  await waitForHydration(page);
+  const crumbs = page.getByRole('navigation', { name: 'Breadcrumb' });
+  await expect(crumbs.getByRole('link', { name: 'Way back' })).toHaveAttribute('aria-current', 'page');
+  await crumbs.getByRole('link', { name: 'My echoes' }).click();
+  await expect(page).toHaveURL(/\/echoes$/);
+  const listed = page.getByTestId('echo-list').getByRole('link', { name: 'Way back' });
+  await expect(listed).toBeVisible();
+  await listed.click();
+  await expect(page).toHaveURL(echo);
+  expect(errors).toEqual([]);
+});
+
+test('the record page’s mode picker is chips, like the emotions', async ({ page }) => {
+  const errors = failOnPageErrors(page);
+  await signUp(page, uniqueEmail('modes'), 'correct horse battery', 'Mode Chips');
+  // An emotion chip on the upload page, as the reference.
+  await page.goto('/upload');
+  await waitForHydration(page);
+  const look = (el: Element) => {
+    const s = getComputedStyle(el);
+    return { radius: s.borderRadius, padding: s.padding, border: s.borderStyle + ' ' + s.borderWidth, display: s.display };
+  };
+  const emotion = page.locator('.emotion-picker label', { hasText: /^Calm$/ });
+  await expect(emotion).toHaveClass(/\bchip\b/);
+  const chip = await emotion.evaluate(look);
+
+  await page.goto('/record');
+  await waitForHydration(page);
+  const picker = page.getByRole('group', { name: 'Mode' });
+  const ambient = picker.locator('label', { hasText: /^Ambient$/ });
+  const voice = picker.locator('label', { hasText: /^Voice$/ });
+  for (const label of [ambient, voice]) {
+    await expect(label).toHaveClass(/\bchip\b/);
+    expect(await label.evaluate(look)).toEqual(chip);
+  }
+  // No native radio button shows: the chips are the control.
+  for (const radio of await picker.getByRole('radio').all()) {
+    const shown = await radio.evaluate((el) => {
+      const b = el.getBoundingClientRect();
+      return getComputedStyle(el).opacity !== '0' && b.width > 1 && b.height > 1;
+    });
+    expect(shown).toBe(false);
+  }
+  // The chosen chip is filled, and choosing by its chip works.
+  const fill = (el: Element) => getComputedStyle(el).backgroundColor;
+  await expect(picker.getByRole('radio', { name: 'Ambient' })).toBeChecked();
+  const chosen = await ambient.evaluate(fill);
+  expect(chosen).not.toBe(await voice.evaluate(fill));
+  await voice.click();
+  await expect(picker.getByRole('radio', { name: 'Voice' })).toBeChecked();
+  await expect.poll(() => voice.evaluate(fill)).toBe(chosen);
+  await expect(page.locator('#mode-hint')).toContainText('echo cancellation');
+  expect(errors).toEqual([]);
 });
 
 test('the upload form names the missing file and emotion together, with and without JavaScript', async ({ browser }) => {
@@ -201,15 +340,64 @@ test('flash messages after delete, log-out and log-in, with and without JavaScri
   await plain.close();
 });
 
+/**
+ * The header at this width: nothing overflows it (its scroll width is its
+ * width, and the page does not scroll sideways), and each of its items —
+ * brand, links, the log-out button — sits inside it on a single line. The
+ * bottom bar's links likewise fit the bar, one line each.
+ */
+async function expectHeaderFits(page: Page, state: string) {
+  const report = await page.evaluate(() => {
+    const box = (el: Element) => el.getBoundingClientRect();
+    // The lines an element's text takes: its text's line boxes, by their top.
+    const lines = (el: Element) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    };
+    const header = document.querySelector('.site-header')!;
+    const bar = header.querySelector('.bar')!;
+    const h = box(header);
+    const problems: string[] = [];
+    for (const el of [header, bar]) {
+      if (el.scrollWidth > el.clientWidth) problems.push(`${el.className} scrolls: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth) problems.push(`the page scrolls sideways: ${root.scrollWidth} > ${root.clientWidth}`);
+    const items = [...header.querySelectorAll('a, button')].filter((el) => !el.classList.contains('skip-link'));
+    const main = document.querySelector('nav.main-nav');
+    const barItems = main && getComputedStyle(main).position === 'fixed' ? [...main.querySelectorAll('a')] : [];
+    for (const el of items) {
+      const b = box(el);
+      const name = (el.textContent ?? '').trim();
+      const inBar = barItems.includes(el as HTMLAnchorElement);
+      const frame = inBar ? box(main!) : h;
+      if (b.width === 0 || b.height === 0) problems.push(`"${name}" is not shown`);
+      if (b.left < frame.left - 0.5 || b.right > frame.right + 0.5 || b.top < frame.top - 0.5 || b.bottom > frame.bottom + 0.5) {
+        problems.push(`"${name}" (${Math.round(b.left)}–${Math.round(b.right)} × ${Math.round(b.top)}–${Math.round(b.bottom)}) leaves the ${inBar ? 'bottom bar' : 'header'}`);
+      }
+      if (lines(el) !== 1) problems.push(`"${name}" takes ${lines(el)} lines`);
+      if (el.scrollWidth > el.clientWidth + 1 && !el.classList.contains('who')) problems.push(`"${name}" overflows itself`);
+    }
+    return { problems, items: items.map((el) => (el.textContent ?? '').trim()) };
+  });
+  expect(report.problems, `${state}: ${report.problems.join('; ')}`).toEqual([]);
+  return report.items;
+}
+
 test('the header fits a phone on one line, the same height signed in and out', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   const errors = failOnPageErrors(page);
   await page.goto('/');
   await waitForHydration(page);
+  expect(await expectHeaderFits(page, 'signed out')).toEqual(expect.arrayContaining(['Echoes', 'Log in', 'Sign up']));
   const signedOut = (await page.locator('.site-header').boundingBox())!.height;
   await signUp(page, uniqueEmail('phone'), 'correct horse battery', 'A Rather Long Display Name');
   await waitForHydration(page);
+  expect(await expectHeaderFits(page, 'signed in')).toEqual(
+    expect.arrayContaining(['Echoes', 'My echoes', 'Record', 'Upload', 'A Rather Long Display Name', 'Log out']),
+  );
   const signedIn = (await page.locator('.site-header').boundingBox())!.height;
   expect(signedOut).toBeLessThanOrEqual(60);
   expect(signedIn).toBe(signedOut);
@@ -221,6 +409,7 @@ test('the header fits a phone on one line, the same height signed in and out', a
   await expect(bar.getByRole('link', { name: 'My echoes' })).toHaveAttribute('aria-current', 'page');
   // The list's emotion badge keeps its size.
   await uploadEcho(page, { title: 'Pocket', emotion: 'Calm' });
+  await expectHeaderFits(page, 'signed in, on an echo');
   await page.goto('/echoes');
   const badge = (await page.getByTestId('echo-list').locator('.badge').first().boundingBox())!;
   expect(badge.width).toBeLessThan(120);
