@@ -85,18 +85,7 @@ user_id=$(sql "SELECT id FROM users WHERE email = 'bench@example.org'")
 # Real WAVs (44.1 kHz stereo 16-bit) of a noise-like pattern: 4 MiB to play
 # back, and 105 MB (about 10 minutes) to upload.
 make_wav() { # $1 = path, $2 = total bytes
-  python3 - "$1" "$2" <<'PY'
-import struct, sys
-path, total = sys.argv[1], int(sys.argv[2])
-data = total - 44
-with open(path, "wb") as f:
-    f.write(b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 2, 44100, 176400, 4, 16))
-    f.write(b"data" + struct.pack("<I", data))
-    block = bytes((i * 37) % 256 for i in range(1 << 16))
-    while data > 0:
-        f.write(block[: min(data, len(block))])
-        data -= len(block)
-PY
+  python3 scripts/bench/make-wav.py "$1" "$2" 44100 2
 }
 make_wav "$work/play.wav" 4194348
 make_wav "$work/upload.wav" 105000000

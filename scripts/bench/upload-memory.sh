@@ -18,18 +18,7 @@ curl -fs -c "$jar" -b "$jar" -H 'Accept: application/json' "http://127.0.0.1:$po
 # A real WAV (8 kHz mono 16-bit, correct sizes) of a quiet noise-like
 # pattern: it sniffs as audio and the server decodes all of it.
 make_wav() { # $1 = path, $2 = total bytes
-  python3 - "$1" "$2" <<'PY2'
-import struct, sys
-path, total = sys.argv[1], int(sys.argv[2])
-data = total - 44
-with open(path, "wb") as f:
-    f.write(b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16))
-    f.write(b"data" + struct.pack("<I", data))
-    block = bytes((i * 37) % 256 for i in range(1 << 16))
-    while data > 0:
-        f.write(block[: min(data, len(block))])
-        data -= len(block)
-PY2
+  python3 scripts/bench/make-wav.py "$1" "$2"
 }
 make_wav "$work/small.wav" 100000
 make_wav "$work/20mb.wav" 20000000
