@@ -105,6 +105,11 @@ pub struct AppError {
     /// first is also `field` and `message`), so all show at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldMessage>,
+    /// What was entered in `field`, when a page without JavaScript needs it
+    /// back (the taken email, so "Log in instead?" can carry it over). Only
+    /// ever the caller's own input, never a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// What really went wrong, for the server log only: never serialized,
     /// never shown to a person.
     #[serde(skip)]
@@ -176,6 +181,7 @@ impl AppError {
             field: None,
             retry_after_secs: None,
             errors: Vec::new(),
+            value: None,
             cause: ErrorSource::default(),
         }
     }
@@ -220,6 +226,12 @@ impl AppError {
             first.errors = listed;
         }
         Some(first)
+    }
+
+    /// Hands what was entered in the error's field back to the form.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 
     pub fn retry_after(mut self, secs: u64) -> Self {

@@ -138,7 +138,7 @@ test('"Log in instead?" is a link that carries the email over', async ({ browser
   await context.close();
 });
 
-test('without JavaScript, "Log in instead?" after a taken email is a link to log in', async ({ browser }) => {
+test('without JavaScript, "Log in instead?" after a taken email carries the email over', async ({ browser }) => {
   const email = await existingAccount(browser);
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
@@ -147,16 +147,18 @@ test('without JavaScript, "Log in instead?" after a taken email is a link to log
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign up' }).click();
-  // The plain form post comes back to the sign-up page with the error.
+  // The plain form post comes back to the sign-up page with the error,
+  // and the email is still in its field.
   await expect(page).toHaveURL(/\/signup\?/);
+  await expect(page.getByLabel('Email')).toHaveValue(email);
   const instead = page.locator('#email-error').getByRole('link', { name: 'Log in instead?' });
   await expect(instead).toBeVisible();
   await instead.click();
   await expect(page).toHaveURL(/\/login\?/);
-  expect(new URL(page.url()).searchParams.get('next')).toBe('/upload');
-  // The typed email is not in what comes back from a plain form post (only
-  // the error is, in the URL), so the log-in form here starts empty.
-  await page.getByLabel('Email').fill(email);
+  const url = new URL(page.url());
+  expect(url.searchParams.get('next')).toBe('/upload');
+  expect(url.searchParams.get('email')).toBe(email);
+  await expect(page.getByLabel('Email')).toHaveValue(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/upload$/);

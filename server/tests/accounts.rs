@@ -31,6 +31,9 @@ on_every_backend! {
         let error = response.error();
         assert_eq!(error.field.as_deref(), Some("email"));
         assert!(error.message.contains("already exists"), "{}", error.message);
+        // Handed back, so the page without JavaScript can keep it in the
+        // field and carry it to "Log in instead?".
+        assert!(error.value.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("ada@example.org")), "{:?}", error.value);
     }
 
     async fn a_short_password_is_refused_with_the_rule(app) {

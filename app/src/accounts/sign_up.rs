@@ -38,7 +38,12 @@ pub async fn sign_up(
     // In the form's order, so the first error is the first field's.
     let (display_name, email, password) =
         (DisplayName::parse(&display_name), Email::parse(&email), Password::parse_new(password)).all_valid()?;
-    let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password).await?;
+    let typed = email.as_str().to_owned();
+    let user = register(&app_state(), throttle::request_client_ip(), email, display_name, password)
+        .await
+        // Without JavaScript the page only sees the error: give it the
+        // email back for the field and for "Log in instead?".
+        .map_err(|e| if e.code == crate::error::ErrorCode::EmailTaken { e.with_value(typed) } else { e })?;
     session::start(&session::request_session().await?, user.id, session::request_user_agent().as_deref()).await?;
     crate::flash::show_next(crate::flash::Flash::SignedUp);
     leptos_axum::redirect(&super::return_to::destination(next.as_deref()));

@@ -23,9 +23,14 @@ pub fn SignUpPage() -> impl IntoView {
     let providers_next = next.clone().unwrap_or_default();
     // What was typed, so "Log in instead?" can carry it over.
     let typed_email = RwSignal::new(String::new());
+    // Without JavaScript, the error hands back the email it is about.
+    let returned_email = move || error.get().and_then(|e| e.value).unwrap_or_default();
     let log_in_instead = Signal::derive(move || {
         let mut href = crate::accounts::return_to::with_next("/login", next.as_deref());
-        let email = typed_email.get();
+        let mut email = typed_email.get();
+        if email.is_empty() {
+            email = returned_email();
+        }
         if !email.is_empty() {
             href.push(if href.contains('?') { '&' } else { '?' });
             href.push_str(&format!("email={}", crate::pages::query_escape(&email)));
@@ -46,6 +51,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <FieldError error field="display_name"/>
                 <label for="email">"Email"</label>
                 <input id="email" type="email" name="email" autocomplete="email" required
+                    value=returned_email
                     on:input=move |ev| typed_email.set(event_target_value(&ev))/>
                 <Show when=email_taken fallback=move || view! { <FieldError error field="email"/> }>
                     <p class="field-error" id="email-error" role="alert">
