@@ -98,17 +98,21 @@ echo_id=$(sql "SELECT id FROM echoes WHERE user_id = '$user_id'")
 key=$(sql "SELECT storage_key FROM echoes WHERE id = '$echo_id'")
 
 # Copies of that echo: every column as it is, but a new id, one of the
-# eight emotions in turn, a minute apart, and a new random key.
+# eight emotions in turn, a minute apart, and the next pick slots of their
+# emotion (i / 8 is distinct within one emotion).
 seed_copies() { # $1 = how many
   local columns
   columns=$(sql "SELECT string_agg(column_name, ', ') FROM information_schema.columns
-                 WHERE table_name = 'echoes' AND column_name NOT IN ('id', 'emotion', 'captured_at', 'random_key')")
-  sql "INSERT INTO echoes (id, emotion, captured_at, random_key, $columns)
-       SELECT gen_random_uuid(),
-              (ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia'])[1 + i % 8],
+                 WHERE table_name = 'echoes' AND column_name NOT IN ('id', 'emotion', 'captured_at', 'pick_slot')")
+  sql "INSERT INTO echoes (id, emotion, captured_at, pick_slot, $columns)
+       SELECT gen_random_uuid(), m.emotion,
               e.captured_at - (i + (SELECT COUNT(*) FROM echoes)) * 60000,
-              (random() * 9007199254740991)::bigint, $columns
-       FROM echoes e, generate_series(1, $1) i WHERE e.id = '$echo_id'" >/dev/null
+              (SELECT COALESCE(MAX(pick_slot) + 1, 0) FROM echoes x
+               WHERE x.user_id = e.user_id AND x.emotion = m.emotion) + i / 8,
+              $columns
+       FROM echoes e, generate_series(1, $1) i,
+            LATERAL (SELECT (ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia'])[1 + i % 8] AS emotion) m
+       WHERE e.id = '$echo_id'" >/dev/null
   sql "ANALYZE echoes" >/dev/null
 }
 seed_copies 9999

@@ -258,6 +258,57 @@ on_every_backend! {
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 
+    async fn random_pick_slots_stay_dense_through_uploads_edits_and_deletes(app) {
+        app.signed_up("ada@example.org").await;
+        // Uploads racing for one emotion each get a slot of their own.
+        let mut racing = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let mut browser = app.same_browser();
+            racing.spawn(async move { browser.uploaded_echo(Emotion::Calm).await });
+        }
+        let mut calm: Vec<Echo> = racing.join_all().await;
+        calm.sort_by_key(|echo| echo.id);
+        app.uploaded_echo(Emotion::Joy).await;
+        for gone in [&calm[0], &calm[3]] {
+            let deleted = app.call("echoes/delete", &[("id", &gone.id.to_string())]).await;
+            assert!(deleted.status.is_success(), "{}", deleted.text());
+        }
+        let edit = |echo: &Echo, emotion: &'static str| {
+            [("id", echo.id.to_string()), ("emotion", emotion.to_owned()), ("title", "Edited".to_owned()),
+             ("note", String::new()), ("tags", String::new())]
+        };
+        for (echo, emotion) in [(&calm[1], "joy"), (&calm[2], "calm")] {
+            let fields = edit(echo, emotion);
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let edited = app.call("echoes/update", &fields).await;
+            assert!(edited.status.is_success(), "{}", edited.text());
+        }
+        let slots = |emotion: &'static str| {
+            let db = app.state.db.clone();
+            async move {
+                let slots: Vec<i64> = app::on_db!(&db, pool => sqlx::query_scalar(
+                    "SELECT pick_slot FROM echoes WHERE emotion = $1 ORDER BY pick_slot",
+                )
+                .bind(emotion)
+                .fetch_all(pool)
+                .await)
+                .unwrap();
+                slots
+            }
+        };
+        assert_eq!(slots("calm").await, vec![0, 1, 2], "calm: 6 uploaded, 2 deleted, 1 moved to joy");
+        assert_eq!(slots("joy").await, vec![0, 1]);
+        let left: std::collections::HashSet<_> = [calm[2].id, calm[4].id, calm[5].id].into();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..60 {
+            let echo: Option<Echo> = app.call("echoes/random", &[("emotion", "calm")]).await.json();
+            let echo = echo.expect("a calm echo");
+            assert!(left.contains(&echo.id), "a deleted or moved echo came up: {}", echo.id);
+            seen.insert(echo.id);
+        }
+        assert_eq!(seen, left, "every calm echo comes up");
+    }
+
     async fn audio_is_served_whole_and_by_range(app) {
         app.signed_up("ada@example.org").await;
         let echo = app.uploaded_echo(Emotion::Joy).await;

@@ -86,10 +86,36 @@ pub struct NewEcho<'a> {
     pub probe: Option<super::probe::AudioProbe>,
 }
 
-/// A uniformly random key in [0, 2^53), from the OS RNG behind UUIDv4.
-fn random_key() -> i64 {
-    (Uuid::new_v4().as_u128() >> 75) as i64
+/// A uniformly random number in [0, n) (n > 0), from the OS RNG behind
+/// UUIDv4: its low 62 bits are random, so the modulo's bias is below n/2^62.
+fn random_below(n: i64) -> i64 {
+    let bits = (Uuid::new_v4().as_u128() as u64) & ((1 << 62) - 1);
+    (bits % n.max(1) as u64) as i64
 }
+
+/// How often a write that lost a race for a pick slot (see
+/// `migrations/*/…_pick_slots.sql`) tries again.
+const SLOT_RETRIES: usize = 8;
+
+/// Two writers took the same pick slot at once. PostgreSQL only: SQLite runs
+/// one write at a time. The loser's transaction rolled back; it tries again.
+fn slot_clash(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e)
+        if e.is_unique_violation() && e.constraint() == Some("echoes_by_user_emotion_slot"))
+}
+
+/// The slot an echo takes when it joins `$2`'s echoes of emotion `${param}`:
+/// one past the last.
+fn next_slot_sql(param: usize) -> String {
+    format!("(SELECT COALESCE(MAX(pick_slot) + 1, 0) FROM echoes WHERE user_id = $2 AND emotion = ${param})")
+}
+
+/// Moves the last of `$1`'s echoes of emotion `$2` into the slot `$3` that an
+/// echo just left, so the slots stay 0..n-1. (If a concurrent write moved
+/// that last echo first, the slot stays empty: picks skip such holes.)
+const FILL_SLOT: &str = "UPDATE echoes SET pick_slot = $3 \
+     WHERE user_id = $1 AND emotion = $2 AND pick_slot > $3 \
+     AND pick_slot = (SELECT MAX(pick_slot) FROM echoes WHERE user_id = $1 AND emotion = $2)";
 
 /// The `tags` column: the echo's tags as a JSON array.
 fn tags_json(tags: &Tags) -> Result<String, AppError> {
@@ -123,34 +149,42 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
     let size = i64::try_from(new.size_bytes).map_err(|e| AppError::internal("size", e))?;
     let now = now_millis();
     let metadata = new.metadata;
-    on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
-             content_type, size_bytes, storage_key, random_key, duration_ms, peaks, latitude, longitude) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(new.id)
-        .bind(new.user_id)
-        .bind(metadata.emotion.as_str())
-        .bind(metadata.title.as_deref())
-        .bind(metadata.note.as_deref())
-        .bind(&tags_json)
-        .bind(metadata.captured_at)
-        .bind(now)
-        .bind(new.content_type)
-        .bind(size)
-        .bind(new.key.as_str())
-        .bind(random_key())
-        .bind(new.probe.as_ref().map(|p| p.duration_ms))
-        .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
-        .bind(metadata.location.map(|l| l.latitude()))
-        .bind(metadata.location.map(|l| l.longitude()))
-        .execute(&mut *tx)
-        .await?;
-        insert_tags!(tx, new.id, new.user_id, metadata.captured_at, metadata.tags.as_ref());
-        tx.commit().await
-    })?;
+    let sql = format!(
+        "INSERT INTO echoes (id, user_id, emotion, title, note, tags, captured_at, created_at, \
+         content_type, size_bytes, storage_key, duration_ms, peaks, latitude, longitude, pick_slot) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {})",
+        next_slot_sql(3)
+    );
+    let mut attempt = 0;
+    loop {
+        let inserted = on_db!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&sql)
+                .bind(new.id)
+                .bind(new.user_id)
+                .bind(metadata.emotion.as_str())
+                .bind(metadata.title.as_deref())
+                .bind(metadata.note.as_deref())
+                .bind(&tags_json)
+                .bind(metadata.captured_at)
+                .bind(now)
+                .bind(new.content_type)
+                .bind(size)
+                .bind(new.key.as_str())
+                .bind(new.probe.as_ref().map(|p| p.duration_ms))
+                .bind(new.probe.as_ref().map(|p| p.peaks.clone()))
+                .bind(metadata.location.map(|l| l.latitude()))
+                .bind(metadata.location.map(|l| l.longitude()))
+                .execute(&mut *tx)
+                .await?;
+            insert_tags!(tx, new.id, new.user_id, metadata.captured_at, metadata.tags.as_ref());
+            tx.commit().await
+        }.await);
+        match inserted {
+            Err(err) if slot_clash(&err) && attempt < SLOT_RETRIES => attempt += 1,
+            inserted => break inserted?,
+        }
+    }
     Ok(Echo {
         id: new.id,
         emotion: metadata.emotion,
@@ -193,30 +227,54 @@ pub async fn update_owned(
             next += 1;
         }
     }
+    // Changing the emotion moves the echo to the end of the new emotion's
+    // slots ($3 is the emotion); its old slot is filled below.
+    if changes.emotion.is_some() {
+        sets.push(format!("pick_slot = {}", next_slot_sql(3)));
+    }
     let sql = format!("UPDATE echoes SET {} WHERE id = $1 AND user_id = $2 RETURNING {COLUMNS}", sets.join(", "));
-    let row = on_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let mut query = sqlx::query_as::<_, EchoRow>(&sql).bind(id).bind(user_id);
-        if let Some(emotion) = changes.emotion {
-            query = query.bind(emotion.as_str());
+    // The slot the echo holds now, locked on PostgreSQL so no concurrent
+    // edit moves it in between.
+    let lock = if matches!(db, Db::Postgres(_)) { " FOR UPDATE" } else { "" };
+    let before_sql = format!("SELECT emotion, pick_slot FROM echoes WHERE id = $1 AND user_id = $2{lock}");
+    let mut attempt = 0;
+    let row = loop {
+        let updated = on_db!(db, pool => async {
+            let mut tx = pool.begin().await?;
+            let before: Option<(String, i64)> =
+                sqlx::query_as(&before_sql).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
+            let Some((old_emotion, old_slot)) = before else {
+                return Ok(None);
+            };
+            let mut query = sqlx::query_as::<_, EchoRow>(&sql).bind(id).bind(user_id);
+            if let Some(emotion) = changes.emotion {
+                query = query.bind(emotion.as_str());
+            }
+            if let Some(title) = &changes.title {
+                query = query.bind(title.as_deref().map(str::to_owned));
+            }
+            if let Some(note) = &changes.note {
+                query = query.bind(note.as_deref().map(str::to_owned));
+            }
+            if let Some(tags) = &tags_json {
+                query = query.bind(tags.clone());
+            }
+            let row = query.fetch_optional(&mut *tx).await?;
+            if changes.emotion.is_some() {
+                sqlx::query(FILL_SLOT).bind(user_id).bind(&old_emotion).bind(old_slot).execute(&mut *tx).await?;
+            }
+            if let (Some(row), Some(tags)) = (&row, &changes.tags) {
+                sqlx::query("DELETE FROM echo_tags WHERE echo_id = $1").bind(id).execute(&mut *tx).await?;
+                insert_tags!(tx, id, user_id, row.captured_at, tags.as_ref());
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(row)
+        }.await);
+        match updated {
+            Err(err) if slot_clash(&err) && attempt < SLOT_RETRIES => attempt += 1,
+            updated => break updated?,
         }
-        if let Some(title) = &changes.title {
-            query = query.bind(title.as_deref().map(str::to_owned));
-        }
-        if let Some(note) = &changes.note {
-            query = query.bind(note.as_deref().map(str::to_owned));
-        }
-        if let Some(tags) = &tags_json {
-            query = query.bind(tags.clone());
-        }
-        let row = query.fetch_optional(&mut *tx).await?;
-        if let (Some(row), Some(tags)) = (&row, &changes.tags) {
-            sqlx::query("DELETE FROM echo_tags WHERE echo_id = $1").bind(id).execute(&mut *tx).await?;
-            insert_tags!(tx, id, user_id, row.captured_at, tags.as_ref());
-        }
-        tx.commit().await?;
-        Ok::<_, sqlx::Error>(row)
-    })?;
+    };
     Ok(row)
 }
 
@@ -286,20 +344,47 @@ pub fn list_sql(by_emotion: bool, by_tag: bool, after_cursor: bool) -> String {
     sql
 }
 
-/// The random query: the `$3`-th of the owner's echoes of one emotion,
-/// walking `echoes_by_user_emotion_random` (an index-only count and walk; no
-/// table scan, no `ORDER BY RANDOM()`).
-pub fn random_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 \
-         ORDER BY random_key LIMIT 1 OFFSET $3"
-    )
+/// The highest pick slot among the owner's echoes of one emotion
+/// (`echoes_by_user_emotion_slot`: one index seek).
+pub fn top_slot_sql() -> &'static str {
+    "SELECT MAX(pick_slot) FROM echoes WHERE user_id = $1 AND emotion = $2"
 }
 
-/// A uniformly chosen echo of one emotion: count them, then take one at a
-/// uniformly random position. (Seeking to a random key instead favours the
-/// echoes after the widest gaps between keys.)
+/// The owner's echo of one emotion in slot `$3` (one index seek).
+pub fn random_sql() -> String {
+    format!("SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 AND pick_slot = $3")
+}
+
+/// How many slots a pick draws before it counts instead. With the slots
+/// dense (holes come only from racing deletes) the first draw hits.
+const DRAWS: usize = 8;
+
+/// A uniformly chosen echo of one emotion: draw a slot in 0..=top and take
+/// its echo, drawing again on a hole. Each draw that hits is uniform over
+/// the echoes, so the pick is too, in a few index seeks however many echoes
+/// there are. Should draws keep missing, count and walk instead (exact too).
 pub async fn random_of(db: &Db, user_id: Uuid, emotion: Emotion) -> Result<Option<EchoRow>, AppError> {
+    let sql = random_sql();
+    for _ in 0..DRAWS {
+        let top: Option<i64> = on_db!(db, pool => sqlx::query_scalar(top_slot_sql())
+            .bind(user_id)
+            .bind(emotion.as_str())
+            .fetch_one(pool)
+            .await)?;
+        let Some(top) = top else {
+            return Ok(None);
+        };
+        let slot = random_below(top.saturating_add(1));
+        let row = on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql)
+            .bind(user_id)
+            .bind(emotion.as_str())
+            .bind(slot)
+            .fetch_optional(pool)
+            .await)?;
+        if row.is_some() {
+            return Ok(row);
+        }
+    }
     let count: i64 = on_db!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM echoes WHERE user_id = $1 AND emotion = $2",
     )
@@ -310,12 +395,13 @@ pub async fn random_of(db: &Db, user_id: Uuid, emotion: Emotion) -> Result<Optio
     if count == 0 {
         return Ok(None);
     }
-    let position = (random_key() as u64 % count as u64) as i64;
-    let sql = random_sql();
-    Ok(on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&sql)
+    let walk = format!(
+        "SELECT {COLUMNS} FROM echoes WHERE user_id = $1 AND emotion = $2 ORDER BY pick_slot LIMIT 1 OFFSET $3"
+    );
+    Ok(on_db!(db, pool => sqlx::query_as::<_, EchoRow>(&walk)
         .bind(user_id)
         .bind(emotion.as_str())
-        .bind(position)
+        .bind(random_below(count))
         .fetch_optional(pool)
         .await)?)
 }
@@ -330,16 +416,17 @@ where
 {
     on_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let key: Option<String> = sqlx::query_scalar(
-            "DELETE FROM echoes WHERE id = $1 AND user_id = $2 RETURNING storage_key",
+        let gone: Option<(String, String, i64)> = sqlx::query_as(
+            "DELETE FROM echoes WHERE id = $1 AND user_id = $2 RETURNING storage_key, emotion, pick_slot",
         )
         .bind(id)
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(key) = key else {
+        let Some((key, emotion, slot)) = gone else {
             return Ok(false);
         };
+        sqlx::query(FILL_SLOT).bind(user_id).bind(&emotion).bind(slot).execute(&mut *tx).await?;
         let key = ObjectKey::parse(&key)
             .ok_or_else(|| AppError::internal("stored key", format!("malformed key {key:?}")))?;
         remove_object(key).await?;
