@@ -1,4 +1,5 @@
-//! `/health` (the process is up) and `/ready` (database and storage answer).
+//! `/health` (the process is up) and `/ready` (database and storage answer,
+//! and the server is not stopping).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +13,10 @@ pub async fn health() -> Json<Value> {
 }
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    // Stopping: the load balancer should send new requests elsewhere now.
+    if state.draining.is_on() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "stopping" })));
+    }
     let database = state.db.ping().await.map_err(|e| e.to_string());
     let storage = state.storage.ping().await.map_err(|e| e.to_string());
     let ok = database.is_ok() && storage.is_ok();

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod docs;
 pub mod health;
+pub mod jobs;
+pub mod metrics;
 pub mod middleware;
 pub mod serve;
 pub mod session_store;
@@ -41,6 +43,7 @@ use app::infra::storage::{LocalDisk, S3Storage, Storage};
 use app::infra::{client_ip, security_headers};
 use app::{shell, App};
 use middleware::csrf::{self, SameOrigin};
+use middleware::request_id::{self, RequestId};
 use middleware::{error_log, rate_limit, server_fn_body_limit, server_fn_status};
 use session_store::DbSessionStore;
 
@@ -83,7 +86,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     let sms = app::infra::sms::SmsSender::new(&config.sms).await?;
     tracing::info!(sms = ?sms, "text messages go to");
     let recent = Default::default();
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent })
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent, draining: Default::default() })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -105,7 +108,7 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 
 /// The whole HTTP surface of Echoes, with its layers. A request passes
 /// them top to bottom (the code lists them innermost first):
-/// tracing span (with the matched route) → internal-error log → security
+/// metrics → request id → tracing span (with the id and matched route) → internal-error log → security
 /// headers → client address → rate limit → CSRF → server-function body
 /// limit → body timeout → CORS → session → session lifetime → a slot for
 /// the caller → server-function status → the route.
@@ -154,6 +157,7 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         .merge(docs::router())
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .route("/metrics", get(metrics::scrape))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -175,6 +179,8 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         // Failures are not logged here: a 503 under load is expected, and
         // internal errors are logged once, with their cause, by error_log.
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_failure(()))
+        .layer(from_fn(request_id::assign))
+        .layer(from_fn_with_state(metrics::KnownPaths::server_functions(), metrics::count_requests))
         .with_state(state)
 }
 
@@ -192,11 +198,12 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().quality(CompressionLevel::Precise(4)).compress_when(predicate)
 }
 
-/// Each request's span names its matched route, so every log line in it
-/// (internal errors included) says where it happened.
+/// Each request's span names its id and matched route, so every log line
+/// in it (internal errors included) says which request and where.
 fn request_span(request: &axum::extract::Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("(fallback)");
-    tracing::info_span!("request", method = %request.method(), route, path = %request.uri().path())
+    let id = request.extensions().get::<RequestId>().map(RequestId::as_str).unwrap_or_default();
+    tracing::info_span!("request", id, method = %request.method(), route, path = %request.uri().path())
 }
 
 /// Cross-origin API access for the configured origins only (none by default).
@@ -208,85 +215,4 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION, header::RANGE])
         .allow_credentials(true)
         .max_age(Duration::from_secs(3600))
-}
-
-/// When the sweeper acts, as of now: uploads waiting longer than the TTL,
-/// completed ones whose PUT URL has expired, and claims older than the TTL.
-pub fn sweep_cutoffs(config: &Config) -> app::echoes::pending::SweepCutoffs {
-    let now = app::infra::db::now_millis();
-    let ttl_ms = config.pending_upload_ttl_secs as i64 * 1000;
-    let presign_ms = config.s3.as_ref().map(|s3| s3.presign_expiry_secs as i64 * 1000).unwrap_or(0);
-    app::echoes::pending::SweepCutoffs {
-        waiting_before: now - ttl_ms,
-        // A minute's margin for clocks between us and the store.
-        completed_before: now - presign_ms - 60_000,
-        claimed_before: now - ttl_ms,
-    }
-}
-
-/// Sweeps direct uploads that are over (see `pending::sweep_abandoned`) a
-/// few times per TTL, for as long as the server runs. Each replica sweeps;
-/// a record is claimed before it is touched, so they never collide.
-pub fn spawn_upload_sweeper(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
-    let ttl_secs = state.config.pending_upload_ttl_secs;
-    let every = Duration::from_secs((ttl_secs / 4).clamp(10, 600));
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        loop {
-            ticker.tick().await;
-            let cutoffs = sweep_cutoffs(&state.config);
-            match app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoffs).await {
-                Ok(swept) if swept.removed == 0 && swept.failed == 0 => {}
-                Ok(swept) => tracing::info!(removed = swept.removed, failed = swept.failed, "swept uploads"),
-                Err(err) => tracing::warn!(error = ?err.cause, "upload sweep failed; will retry"),
-            }
-        }
-    })
-}
-
-/// Every two seconds, for as long as the server runs: sends the mail that
-/// is due (see `infra::mail::outbox`). Each replica runs one; a message is
-/// claimed before it is sent, so none goes out twice.
-pub fn spawn_mail_worker(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(2));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match app::infra::mail::outbox::deliver_due(&state.db, &state.mailer, &state.sms).await {
-                Ok(done) if done.sent == 0 && done.failed == 0 => {}
-                Ok(done) => tracing::info!(sent = done.sent, failed = done.failed, "mail delivered"),
-                Err(err) => tracing::warn!(error = ?err.cause, "mail delivery pass failed; will retry"),
-            }
-        }
-    })
-}
-
-/// Every hour, for as long as the server runs: deletes expired sessions,
-/// sign-in throttle counters whose windows ended a day ago, and API tokens
-/// expired or revoked a day ago.
-pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
-    use tower_sessions::session_store::ExpiredDeletion;
-    let store = DbSessionStore::new(&state.db, &state.recent);
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            if let Err(err) = store.delete_expired().await {
-                tracing::warn!(error = %err, "expired-session cleanup failed; will retry");
-            }
-            if let Err(err) = app::accounts::throttle::forget_old(&state.db, Duration::from_secs(24 * 3600)).await {
-                tracing::warn!(error = %err, "throttle cleanup failed; will retry");
-            }
-            if let Err(err) = app::accounts::tokens::forget_old(&state).await {
-                tracing::warn!(error = %err, "token cleanup failed; will retry");
-            }
-            if let Err(err) = app::infra::mail::outbox::forget_sent(&state.db, 24 * 3600 * 1000).await {
-                tracing::warn!(error = %err, "outbox cleanup failed; will retry");
-            }
-        }
-    })
 }

@@ -98,9 +98,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
     leptos_options.site_addr = config.site_addr;
     let addr = config.site_addr;
     let state = server::build_state(config, leptos_options).await?;
-    let cleanup = server::spawn_session_cleanup(&state);
-    let sweeper = server::spawn_upload_sweeper(&state);
-    let mail = server::spawn_mail_worker(&state);
+    let jobs = server::jobs::Jobs::start(&state, server::jobs::all(&state));
     let app = server::router(state.clone());
     let settings = server::serve::ServeSettings {
         header_timeout: Duration::from_secs(state.config.request_timeout_secs),
@@ -108,10 +106,15 @@ async fn run(config: Config) -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Echoes is listening on http://{addr}");
-    server::serve::serve(listener, app, settings, shutdown_signal()).await;
-    cleanup.abort();
-    sweeper.abort();
-    mail.abort();
+    let draining = state.draining.clone();
+    let stopping = async move {
+        shutdown_signal().await;
+        // Not ready from now on; the listener closes next.
+        draining.start();
+    };
+    server::serve::serve(listener, app, settings, stopping).await;
+    // A job pass in progress (a sweep, a mail) may finish; a few seconds.
+    jobs.stop(Duration::from_secs(5)).await;
     state.db.close().await;
     tracing::info!("Echoes stopped");
     Ok(())

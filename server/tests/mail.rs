@@ -15,7 +15,7 @@ const SITE: &str = "http://127.0.0.1:3000";
 
 async fn with_mail(backend: Backend, smtp_url: &str) -> TestApp {
     let app = TestApp::start(backend, &[("SMTP_URL", smtp_url), ("MAIL_FROM", "Echoes <echoes@example.org>")]).await;
-    server::spawn_mail_worker(&app.state);
+    server::jobs::Jobs::start(&app.state, vec![server::jobs::mail_outbox::job()]);
     app
 }
 

@@ -22,7 +22,7 @@ async fn with_senders(backend: Backend, smtp: &SmtpSink, sms: &SmsSink) -> TestA
         ("PHONE_DEFAULT_REGION", "GB"),
     ])
     .await;
-    server::spawn_mail_worker(&app.state);
+    server::jobs::Jobs::start(&app.state, vec![server::jobs::mail_outbox::job()]);
     app
 }
 

@@ -43,5 +43,7 @@ pub async fn create(
     };
     let echo = rows::insert(&state.db, new).await?;
     tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo created");
+    metrics::counter!("echoes_created_total").increment(1);
+    metrics::counter!("echoes_stored_bytes_total").increment(audio.size);
     Ok(echo)
 }

@@ -45,7 +45,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("MAX_PENDING_UPLOADS_PER_USER", "10", "Direct uploads one person may have started and not completed."),
     ("REQUEST_TIMEOUT_SECONDS", "30", "Time to send request headers, and the longest pause while sending a body."),
-    ("SHUTDOWN_GRACE_SECONDS", "20", "On SIGTERM, how long requests in flight may finish before the process exits."),
+    ("SHUTDOWN_GRACE_SECONDS", "30", "On SIGTERM, how long requests in flight may finish before the process exits."),
     ("DATABASE_MAX_CONNECTIONS", "10", "Size of the database connection pool."),
     ("S3_BUCKET_NAME", "(none)", "Set to keep audio in this S3 bucket instead of on local disk."),
     ("AWS_REGION", "us-east-1", "The bucket's region."),
@@ -95,12 +95,19 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     ("RUST_LOG", "info", "Log filter (tracing `EnvFilter` syntax)."),
     ("LOG_FORMAT", "text", "`text` for people, `json` for log collectors."),
+    (
+        "METRICS_TOKEN",
+        "(none: /metrics is off)",
+        "Turns on Prometheus metrics at `/metrics`, for scrapers that send `Authorization: Bearer <token>`. Use a long random value (16 characters at least).",
+    ),
 ];
 
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
     pub audio_storage_path: PathBuf,
+    /// The bearer token `/metrics` asks for; no token, no metrics.
+    pub metrics_token: Option<String>,
     /// Who sends the bytes of audio on local disk.
     pub audio_offload: AudioOffload,
     pub max_audio_file_size: u64,
@@ -329,6 +336,16 @@ impl Config {
         Ok(Config {
             database_url,
             audio_storage_path: PathBuf::from(get("AUDIO_STORAGE_PATH")),
+            metrics_token: match lookup("METRICS_TOKEN").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                Some(token) if token.len() < 16 || token.chars().any(|c| !c.is_ascii_graphic()) => {
+                    return Err(ConfigError {
+                        name: "METRICS_TOKEN",
+                        value: "(hidden)".into(),
+                        reason: "expected at least 16 printable characters, without spaces".into(),
+                    })
+                }
+                token => token,
+            },
             audio_offload: match get("AUDIO_OFFLOAD").trim() {
                 "none" => AudioOffload::None,
                 "x-sendfile" => AudioOffload::XSendfile,

@@ -88,9 +88,26 @@ impl Db {
         on_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
     }
 
+    /// The pool as it is now: connections open, idle among them, and the
+    /// most it may open (for `/metrics`).
+    pub fn pool_stats(&self) -> PoolStats {
+        on_db!(self, pool => PoolStats {
+            open: pool.size(),
+            idle: pool.num_idle() as u32,
+            max: pool.options().get_max_connections(),
+        })
+    }
+
     pub async fn close(&self) {
         on_db!(self, pool => pool.close().await)
     }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Drops NOT NULL from `users.password_hash` on SQLite (PostgreSQL's

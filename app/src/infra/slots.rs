@@ -42,6 +42,16 @@ impl Slots {
         Slots { inner: Arc::new(inner) }
     }
 
+    /// How many callers wait for a slot now.
+    pub fn waiting(&self) -> usize {
+        self.inner.waiting.load(Ordering::Relaxed)
+    }
+
+    /// How many slots are free now.
+    pub fn free(&self) -> usize {
+        self.inner.slots.available_permits()
+    }
+
     /// A slot, held until the permit is dropped.
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, Busy> {
         if let Ok(permit) = self.inner.slots.try_acquire() {

@@ -30,6 +30,22 @@ pub struct AppState {
     pub providers: crate::accounts::oauth::providers::Providers,
     /// Sessions and accounts read in the last second (see its module).
     pub recent: crate::infra::recently_read::RecentlyRead,
+    /// Set once the server is stopping: `/ready` answers 503 from then on.
+    pub draining: Draining,
+}
+
+/// Whether the server is stopping (shared by every clone of the state).
+#[derive(Clone, Debug, Default)]
+pub struct Draining(Arc<std::sync::atomic::AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// The state, from inside a server function or a component rendered on the

@@ -4,5 +4,6 @@
 pub mod csrf;
 pub mod error_log;
 pub mod rate_limit;
+pub mod request_id;
 pub mod server_fn_body_limit;
 pub mod server_fn_status;

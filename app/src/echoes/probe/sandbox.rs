@@ -86,10 +86,37 @@ impl Prober {
         &self.limits
     }
 
+    /// Uploads waiting for a decoding slot now (for `/metrics`).
+    pub fn queue_length(&self) -> usize {
+        self.slots.waiting()
+    }
+
+    /// Uploads being decoded now.
+    pub fn running(&self) -> usize {
+        self.limits.concurrency.max(1).saturating_sub(self.slots.free())
+    }
+
     /// Decodes the file at `path` in a sandboxed child. Dropping the future
     /// kills the child.
     pub async fn probe(&self, path: &Path, extension: &str) -> Result<AudioProbe, ProbeFailure> {
-        let _slot = self.slots.acquire().await.map_err(|_| ProbeFailure::Busy)?;
+        let Ok(_slot) = self.slots.acquire().await else {
+            metrics::counter!("echoes_probes_total", "outcome" => "busy").increment(1);
+            return Err(ProbeFailure::Busy);
+        };
+        let started = std::time::Instant::now();
+        let result = self.decode_in_child(path, extension).await;
+        let outcome = match &result {
+            Ok(_) => "decoded",
+            Err(ProbeFailure::TooLong { .. }) => "too_long",
+            Err(ProbeFailure::Undecodable(_)) => "undecodable",
+            Err(_) => "failed",
+        };
+        metrics::counter!("echoes_probes_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("echoes_probe_duration_seconds").record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn decode_in_child(&self, path: &Path, extension: &str) -> Result<AudioProbe, ProbeFailure> {
         let limits = &self.limits;
         let cpu_secs = limits.timeout.as_secs().max(1);
         let mut child = tokio::process::Command::new(&limits.program)
