@@ -4,6 +4,7 @@
 //! integration tests drive the very same router.
 
 pub mod api;
+pub mod cli;
 pub mod docs;
 pub mod health;
 pub mod jobs;

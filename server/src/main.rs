@@ -1,48 +1,18 @@
 //! `echoes`: serves the app (`echoes` or `echoes serve`), and runs the
-//! admin tasks an operator needs from a shell: `echoes create-admin`,
-//! `echoes migrate`. Configuration comes from the environment (see the
-//! README); with none, it runs on SQLite and local disk at
-//! http://127.0.0.1:3000.
+//! chores an operator needs from a shell (see `server::cli`: migrate,
+//! check-config, create-admin, backup, restore, fsck). Configuration comes
+//! from the environment (see the README); with none, it runs on SQLite and
+//! local disk at http://127.0.0.1:3000.
 
-use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
-use app::accounts::{DisplayName, Email, Password};
-use app::admin::create_admin::{create_admin, AdminMade};
 use app::infra::config::Config;
-
-#[derive(Parser)]
-#[command(name = "echoes", version, about = "Echoes: an audio time machine you host yourself.")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve Echoes (the default).
-    Serve,
-    /// Make an account an administrator, creating it when there is none
-    /// with this email.
-    CreateAdmin {
-        #[arg(long)]
-        email: String,
-        /// The name shown for a new account.
-        #[arg(long, default_value = "Administrator")]
-        name: String,
-        /// Read the new account's password from the first line of stdin
-        /// (otherwise a random one is made and printed once).
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Apply the database migrations and exit (they also run at start).
-    Migrate,
-}
+use server::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     // The sandboxed audio decoder (see app::echoes::probe::sandbox): no
@@ -62,25 +32,66 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        let config = match Config::from_env() {
-            Ok(config) => config,
+        let command = cli.command.unwrap_or(Command::Serve);
+        if matches!(command, Command::CheckConfig) {
+            // Before the configuration is parsed: it shows a wrong one too.
+            return check_config().await;
+        }
+        match Config::from_env() {
+            Ok(config) => {
+                init_tracing(config.log_json);
+                run_command(command, config).await
+            }
             Err(err) => {
                 eprintln!("echoes: {err}");
-                return ExitCode::from(2);
-            }
-        };
-        init_tracing(config.log_json);
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(config).await,
-            Command::Migrate => migrate(config).await,
-            Command::CreateAdmin { email, name, password_stdin } => {
-                make_admin(config, &email, &name, password_stdin).await
+                ExitCode::from(2)
             }
         }
     });
     // Whatever is still running after the grace period is abandoned.
     runtime.shutdown_timeout(Duration::from_secs(1));
     code
+}
+
+async fn run_command(command: Command, config: Config) -> ExitCode {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => cli::migrate::run(&config).await,
+        Command::CheckConfig => check_config().await,
+        Command::CreateAdmin { email, name, password_stdin } => {
+            cli::create_admin::run(&config, &email, &name, password_stdin).await
+        }
+        Command::Backup { dir } => cli::backup::run(&config, &dir).await,
+        Command::Restore { dir } => cli::restore::run(&config, &dir).await,
+        Command::Fsck { repair, min_age } => {
+            let opened = async {
+                let db = app::infra::db::Db::connect(&config.database_url, 2).await?;
+                db.migrate().await?;
+                let storage = cli::open_storage(&config).await?;
+                anyhow::Ok((db, storage))
+            };
+            match opened.await {
+                Ok((db, storage)) => {
+                    let code = cli::fsck::run(&db, &storage, min_age, repair).await;
+                    db.close().await;
+                    code
+                }
+                Err(err) => {
+                    eprintln!("echoes fsck: cannot open the database or the store: {err:#}");
+                    ExitCode::from(3)
+                }
+            }
+        }
+    }
+}
+
+async fn check_config() -> ExitCode {
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("warning: could not read .env: {err}");
+        }
+    }
+    cli::check_config::run(&|name| std::env::var(name).ok()).await
 }
 
 async fn serve(config: Config) -> ExitCode {
@@ -118,76 +129,6 @@ async fn run(config: Config) -> anyhow::Result<()> {
     state.db.close().await;
     tracing::info!("Echoes stopped");
     Ok(())
-}
-
-async fn migrate(config: Config) -> ExitCode {
-    let result = async {
-        let db = app::infra::db::Db::connect(&config.database_url, 1).await?;
-        db.migrate().await?;
-        db.close().await;
-        anyhow::Ok(())
-    };
-    match result.await {
-        Ok(()) => {
-            println!("echoes: the database is up to date");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("echoes: migration failed: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn make_admin(config: Config, email: &str, name: &str, password_stdin: bool) -> ExitCode {
-    let parsed = Email::parse(email).and_then(|e| Ok((e, DisplayName::parse(name)?)));
-    let (email, name) = match parsed {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            eprintln!("echoes: {}", err.message);
-            return ExitCode::from(2);
-        }
-    };
-    let mut generated = None;
-    let password = || {
-        if password_stdin {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| app::error::AppError::invalid("password", format!("cannot read stdin: {e}")))?;
-            Password::parse_new(line.trim_end_matches(['\r', '\n']).to_owned())
-        } else {
-            let made = uuid::Uuid::new_v4().simple().to_string();
-            generated = Some(made.clone());
-            Password::parse_new(made)
-        }
-    };
-    let result = async {
-        let db = app::infra::db::Db::connect(&config.database_url, 2).await?;
-        db.migrate().await?;
-        let hasher = app::accounts::password_hash::PasswordHasher::new(1).await?;
-        let made = create_admin(&db, &hasher, &email, &name, password).await.map_err(|e| anyhow::anyhow!(e.message));
-        db.close().await;
-        made
-    };
-    match result.await {
-        Ok(AdminMade::Promoted) => {
-            println!("echoes: {} is now an administrator", email.as_str());
-            ExitCode::SUCCESS
-        }
-        Ok(AdminMade::Created) => {
-            println!("echoes: created the administrator {}", email.as_str());
-            if let Some(password) = generated {
-                println!("password (shown once; change it after logging in): {password}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("echoes: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 fn init_tracing(json: bool) {

@@ -41,6 +41,14 @@ macro_rules! db_run {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// The file a `sqlite:` database URL names (`None` for PostgreSQL).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if url.starts_with("postgres") {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url).ok().map(|options| options.get_filename().to_path_buf())
+}
+
 impl Db {
     /// Connects (creating the SQLite file and its folder when missing).
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {

@@ -132,6 +132,53 @@ impl LocalDisk {
         }
     }
 
+    pub async fn list_all(&self) -> Result<Vec<super::ListedObject>, StorageError> {
+        let root = self.root.clone();
+        let listed = tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            let mut folders = vec![root.clone()];
+            while let Some(folder) = folders.pop() {
+                for entry in std::fs::read_dir(&folder)? {
+                    let entry = entry?;
+                    let kind = entry.file_type()?;
+                    if kind.is_dir() {
+                        folders.push(entry.path());
+                    } else if kind.is_file() {
+                        let meta = entry.metadata()?;
+                        let path = entry.path();
+                        let relative = path.strip_prefix(&root).unwrap_or(&path);
+                        let name = relative.iter().map(|part| part.to_string_lossy()).collect::<Vec<_>>().join("/");
+                        let modified_at = meta
+                            .modified()
+                            .ok()
+                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                            .map(|d| d.as_millis() as i64)
+                            .unwrap_or(0);
+                        found.push(super::ListedObject { name, size: meta.len(), modified_at });
+                    }
+                }
+            }
+            Ok::<_, std::io::Error>(found)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(listed)
+    }
+
+    /// Removes a file found by [`list_all`](Self::list_all) (an unfinished
+    /// write has no [`ObjectKey`]). Refuses names that leave the folder.
+    pub async fn delete_listed(&self, name: &str) -> Result<(), StorageError> {
+        let relative = Path::new(name);
+        if relative.is_absolute() || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{name:?} is not under the storage folder")).into());
+        }
+        match tokio::fs::remove_file(self.root.join(relative)).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), StorageError> {
         let meta = tokio::fs::metadata(&self.root).await?;
         if meta.permissions().readonly() {

@@ -46,6 +46,17 @@ pub struct ObjectMeta {
     pub content_type: Option<String>,
 }
 
+/// One object as a listing shows it (`fsck`, backups).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedObject {
+    /// The key (for local disk: the path under the storage folder, with
+    /// `/` between folders).
+    pub name: String,
+    pub size: u64,
+    /// Last written, in Unix milliseconds.
+    pub modified_at: i64,
+}
+
 /// A request someone else (the browser) makes with our signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PresignedRequest {
@@ -91,6 +102,23 @@ impl Storage {
         match self {
             Storage::Local(disk) => disk.put_stream(key, body, max_bytes).await,
             Storage::S3(s3) => s3.put_stream(key, body, max_bytes).await,
+        }
+    }
+
+    /// Every object in the store (for local disk, every file under the
+    /// folder, unfinished writes included), in no particular order.
+    pub async fn list_all(&self) -> Result<Vec<ListedObject>, StorageError> {
+        match self {
+            Storage::Local(disk) => disk.list_all().await,
+            Storage::S3(s3) => s3.list_all().await,
+        }
+    }
+
+    /// Removes an object by its name in [`list_all`](Self::list_all).
+    pub async fn delete_listed(&self, name: &str) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(disk) => disk.delete_listed(name).await,
+            Storage::S3(s3) => s3.delete_listed(name).await,
         }
     }
 

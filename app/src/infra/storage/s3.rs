@@ -271,6 +271,35 @@ impl S3Storage {
             .map_err(|e| StorageError::Io(storage_error("DeleteObject", err_text(&e))))
     }
 
+    pub async fn list_all(&self) -> Result<Vec<super::ListedObject>, StorageError> {
+        let mut found = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| StorageError::Io(storage_error("ListObjectsV2", err_text(&e))))?;
+            for object in page.contents() {
+                let Some(name) = object.key() else { continue };
+                found.push(super::ListedObject {
+                    name: name.to_owned(),
+                    size: object.size().unwrap_or(0).max(0) as u64,
+                    modified_at: object.last_modified().and_then(|t| t.to_millis().ok()).unwrap_or(0),
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes any object by its name in a listing.
+    pub async fn delete_listed(&self, name: &str) -> Result<(), StorageError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StorageError::Io(storage_error("DeleteObject", err_text(&e))))
+    }
+
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.client
             .head_bucket()

@@ -1,0 +1,130 @@
+//! `echoes fsck`: do the database and the audio store agree?
+//!
+//! - An echo whose object is missing cannot play: reported (nothing can
+//!   bring the audio back; a backup can).
+//! - An object no echo (and no direct upload in progress) refers to is an
+//!   orphan: reported, and removed with `--repair`. Only objects last
+//!   written longer ago than `--min-age` count: a younger one may belong to
+//!   an upload being decoded right now. Unfinished writes (`.part` files
+//!   on local disk) are orphans the same way.
+//!
+//! Exit codes: 0 all consistent (or repaired), 1 problems remain, 3 the
+//! database or the store could not be read.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use app::infra::db::{now_millis, Db};
+use app::infra::storage::{ListedObject, ObjectKey, Storage};
+use app::on_db;
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub echoes: usize,
+    pub objects: usize,
+    /// Echoes whose object is not in the store: (echo id, key).
+    pub missing: Vec<(uuid::Uuid, String)>,
+    /// Objects nothing refers to, older than the minimum age.
+    pub orphans: Vec<ListedObject>,
+    /// Objects nothing refers to yet, younger than the minimum age.
+    pub too_recent: usize,
+}
+
+impl Findings {
+    pub fn consistent(&self) -> bool {
+        self.missing.is_empty() && self.orphans.is_empty()
+    }
+}
+
+/// Compares every echo's key with every object in the store.
+pub async fn check(db: &Db, storage: &Storage, min_age: Duration) -> anyhow::Result<Findings> {
+    let echoes: Vec<(uuid::Uuid, String)> =
+        on_db!(db, pool => sqlx::query_as("SELECT id, storage_key FROM echoes").fetch_all(pool).await)?;
+    let pending: Vec<String> =
+        on_db!(db, pool => sqlx::query_scalar("SELECT storage_key FROM pending_uploads").fetch_all(pool).await)?;
+    let objects = storage.list_all().await?;
+    let stored: HashSet<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+
+    let mut referenced: HashSet<String> = echoes.iter().map(|(_, key)| key.clone()).collect();
+    for key in pending {
+        // A direct upload lands under incoming/ and is copied to its echo's key.
+        if let Some(parsed) = ObjectKey::parse(&key) {
+            referenced.insert(parsed.without_incoming().as_str().to_owned());
+        }
+        referenced.insert(key);
+    }
+    let cutoff = now_millis() - min_age.as_millis() as i64;
+    let mut findings = Findings { echoes: echoes.len(), objects: objects.len(), ..Findings::default() };
+    findings.missing = echoes.into_iter().filter(|(_, key)| !stored.contains(key.as_str())).collect();
+    for object in &objects {
+        if referenced.contains(&object.name) {
+            continue;
+        }
+        if object.modified_at <= cutoff {
+            findings.orphans.push(object.clone());
+        } else {
+            findings.too_recent += 1;
+        }
+    }
+    findings.orphans.sort_by(|a, b| a.name.cmp(&b.name));
+    findings.missing.sort();
+    Ok(findings)
+}
+
+/// Removes the orphans found; returns how many could not be removed.
+pub async fn remove_orphans(storage: &Storage, orphans: &[ListedObject]) -> usize {
+    let mut failed = 0;
+    for orphan in orphans {
+        if let Err(err) = storage.delete_listed(&orphan.name).await {
+            eprintln!("echoes fsck: could not remove {}: {err}", orphan.name);
+            failed += 1;
+        }
+    }
+    failed
+}
+
+pub async fn run(db: &Db, storage: &Storage, min_age: Duration, repair: bool) -> ExitCode {
+    let findings = match check(db, storage, min_age).await {
+        Ok(findings) => findings,
+        Err(err) => {
+            eprintln!("echoes fsck: cannot check: {err:#}");
+            return ExitCode::from(3);
+        }
+    };
+    println!("{} echoes, {} objects in the store", findings.echoes, findings.objects);
+    for (id, key) in &findings.missing {
+        println!("missing: echo {id} has no audio (expected {key})");
+    }
+    for orphan in &findings.orphans {
+        println!("orphan: {} ({} bytes, no echo refers to it)", orphan.name, orphan.size);
+    }
+    if findings.too_recent > 0 {
+        println!(
+            "{} object(s) written in the last {} with no echo yet: left alone (an upload may be in progress)",
+            findings.too_recent,
+            humantime::format_duration(min_age)
+        );
+    }
+    let mut problems = findings.missing.len();
+    if !findings.orphans.is_empty() {
+        if repair {
+            let failed = remove_orphans(storage, &findings.orphans).await;
+            println!("removed {} orphan(s)", findings.orphans.len() - failed);
+            problems += failed;
+        } else {
+            println!("{} orphan(s): run `echoes fsck --repair` to remove them", findings.orphans.len());
+            problems += findings.orphans.len();
+        }
+    }
+    if !findings.missing.is_empty() {
+        println!("{} echo(es) without audio: restore their objects from a backup", findings.missing.len());
+    }
+    if problems == 0 {
+        println!("consistent");
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
