@@ -303,3 +303,29 @@ async fn direct_uploads_need_s3() {
     assert!(response.error().message.contains("POST /echoes"));
     app.finish().await;
 }
+
+/// With S3_PUBLIC_ENDPOINT_URL, browsers get URLs for the public address
+/// (here `localhost` for a store Echoes reaches at 127.0.0.1), and the
+/// store accepts them: the signature is made for the host the browser uses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presigned_urls_name_the_public_endpoint_when_one_is_set() {
+    use app::infra::storage::S3Storage;
+    let app = TestApp::start_with_s3(support::Backend::Sqlite, &[]).await;
+    let mut settings = app.state.config.s3.clone().expect("s3 settings");
+    let inside = settings.endpoint.clone().expect("an endpoint");
+    let public = inside.replace("127.0.0.1", "localhost");
+    settings.public_endpoint = Some(public.clone());
+    assert_eq!(settings.browser_origins(), vec![public.clone()], "the page's CSP allows the public address");
+    let storage = S3Storage::connect(&settings).await.expect("connect");
+    let key = ObjectKey::parse(&format!("incoming/{}/{}.wav", uuid::Uuid::now_v7(), uuid::Uuid::now_v7())).unwrap();
+    let bytes = wav_sine(0.1);
+    let signed = storage.presign_put(&key, bytes.len() as u64, "audio/wav").await.expect("presign");
+    assert!(signed.url.starts_with(&public), "{}", signed.url);
+    let upload = DirectUpload { upload_id: uuid::Uuid::now_v7(), method: signed.method, url: signed.url, headers: signed.headers, expires_in_secs: 60 };
+    assert_eq!(put(&upload, bytes.clone(), None).await, 200);
+    assert_eq!(app.state.storage.head(&key).await.expect("stored").size, bytes.len() as u64);
+    let location = storage.presign_get(&key, "audio/wav", "inline").await.expect("presign get");
+    assert!(location.starts_with(&public), "{location}");
+    assert_eq!(reqwest::get(&location).await.unwrap().bytes().await.unwrap().as_ref(), bytes.as_slice());
+    app.finish().await;
+}

@@ -50,6 +50,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("S3_BUCKET_NAME", "(none)", "Set to keep audio in this S3 bucket instead of on local disk."),
     ("AWS_REGION", "us-east-1", "The bucket's region."),
     ("S3_ENDPOINT_URL", "(AWS)", "An S3-compatible endpoint (MinIO, R2, Ceph, …)."),
+    (
+        "S3_PUBLIC_ENDPOINT_URL",
+        "(S3_ENDPOINT_URL)",
+        "Where browsers reach the store, when that differs from where Echoes does (e.g. `http://minio:9000` inside compose, `https://s3.example.org` outside): presigned URLs are made for it.",
+    ),
     ("S3_FORCE_PATH_STYLE", "false", "`true` for stores that need `endpoint/bucket/key` URLs."),
     ("S3_AUTO_CREATE_BUCKET", "false", "`true` creates the bucket at start when it is missing."),
     ("S3_PRESIGN_EXP_SECONDS", "900", "Lifetime of presigned upload and playback URLs."),
@@ -203,6 +208,8 @@ pub struct S3Settings {
     pub bucket: String,
     pub region: String,
     pub endpoint: Option<String>,
+    /// Where browsers reach the store, when not at `endpoint`.
+    pub public_endpoint: Option<String>,
     pub force_path_style: bool,
     pub auto_create_bucket: bool,
     pub presign_expiry_secs: u64,
@@ -515,7 +522,7 @@ impl S3Settings {
     /// The origins a browser talks to for this bucket (direct PUTs, audio
     /// playback), for the Content-Security-Policy.
     pub fn browser_origins(&self) -> Vec<String> {
-        match &self.endpoint {
+        match self.public_endpoint.as_ref().or(self.endpoint.as_ref()) {
             Some(endpoint) => {
                 let (scheme, rest) = endpoint.split_once("://").unwrap_or(("https", endpoint));
                 let host = rest.split('/').next().unwrap_or(rest);
@@ -571,6 +578,13 @@ fn s3_settings(
             return Err(invalid("S3_ENDPOINT_URL", "expected an http:// or https:// URL"));
         }
     }
+    let public_endpoint =
+        Some(get("S3_PUBLIC_ENDPOINT_URL").trim().trim_end_matches('/').to_owned()).filter(|e| !e.is_empty());
+    if let Some(public) = &public_endpoint {
+        if !(public.starts_with("http://") || public.starts_with("https://")) {
+            return Err(invalid("S3_PUBLIC_ENDPOINT_URL", "expected an http:// or https:// URL"));
+        }
+    }
     let presign_expiry_secs =
         get("S3_PRESIGN_EXP_SECONDS").parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
             invalid("S3_PRESIGN_EXP_SECONDS", "expected seconds between 1 and 3600 (an hour at most)")
@@ -591,6 +605,7 @@ fn s3_settings(
         bucket: bucket.trim().to_owned(),
         region: get("AWS_REGION").trim().to_owned(),
         endpoint,
+        public_endpoint,
         force_path_style: flag("S3_FORCE_PATH_STYLE")?,
         auto_create_bucket: flag("S3_AUTO_CREATE_BUCKET")?,
         presign_expiry_secs,

@@ -26,6 +26,8 @@ pub const PART_SIZE: usize = 5 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct S3Storage {
     client: Client,
+    /// Signs the URLs browsers use: `client`, or one for the public endpoint.
+    presigner: Client,
     bucket: String,
     presign_expiry: Duration,
 }
@@ -58,8 +60,14 @@ impl S3Storage {
         if let Some(endpoint) = &settings.endpoint {
             config = config.endpoint_url(endpoint);
         }
+        let client = Client::from_conf(config.clone().build());
+        let presigner = match &settings.public_endpoint {
+            Some(public) => Client::from_conf(config.endpoint_url(public).build()),
+            None => client.clone(),
+        };
         let storage = S3Storage {
-            client: Client::from_conf(config.build()),
+            client,
+            presigner,
             bucket: settings.bucket.clone(),
             presign_expiry: Duration::from_secs(settings.presign_expiry_secs),
         };
@@ -319,7 +327,7 @@ impl S3Storage {
     ) -> Result<PresignedRequest, StorageError> {
         let config = PresigningConfig::expires_in(self.presign_expiry).map_err(|e| storage_error("presign", e))?;
         let request = self
-            .client
+            .presigner
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())
@@ -344,7 +352,7 @@ impl S3Storage {
     ) -> Result<String, StorageError> {
         let config = PresigningConfig::expires_in(self.presign_expiry).map_err(|e| storage_error("presign", e))?;
         let request = self
-            .client
+            .presigner
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())
