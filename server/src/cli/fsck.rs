@@ -30,6 +30,22 @@ pub struct Findings {
     pub orphans: Vec<ListedObject>,
     /// Objects nothing refers to yet, younger than the minimum age.
     pub too_recent: usize,
+    /// Files in the store that are not Echoes' (neither an object key nor
+    /// an unfinished write): never touched.
+    pub foreign: Vec<String>,
+}
+
+/// Whether `name` is one of Echoes' objects or an unfinished write of one
+/// (`{user}/.{echo}.{ext}.{uuid}.part`). Anything else someone put in the
+/// store is not ours to judge, let alone remove.
+pub fn ours(name: &str) -> bool {
+    if ObjectKey::parse(name).is_some() {
+        return true;
+    }
+    let Some((user, file)) = name.split_once('/') else { return false };
+    let Some(inner) = file.strip_prefix('.').and_then(|f| f.strip_suffix(".part")) else { return false };
+    let Some((object, write)) = inner.rsplit_once('.') else { return false };
+    uuid::Uuid::parse_str(write).is_ok() && ObjectKey::parse(&format!("{user}/{object}")).is_some()
 }
 
 impl Findings {
@@ -62,6 +78,10 @@ pub async fn check(db: &Db, storage: &Storage, min_age: Duration) -> anyhow::Res
         if referenced.contains(&object.name) {
             continue;
         }
+        if !ours(&object.name) {
+            findings.foreign.push(object.name.clone());
+            continue;
+        }
         if object.modified_at <= cutoff {
             findings.orphans.push(object.clone());
         } else {
@@ -78,7 +98,7 @@ pub async fn remove_orphans(storage: &Storage, orphans: &[ListedObject]) -> usiz
     let mut failed = 0;
     for orphan in orphans {
         if let Err(err) = storage.delete_listed(&orphan.name).await {
-            eprintln!("echoes fsck: could not remove {}: {err}", orphan.name);
+            tracing::warn!(object = %orphan.name, error = %err, "could not remove an orphaned object");
             failed += 1;
         }
     }
@@ -99,6 +119,9 @@ pub async fn run(db: &Db, storage: &Storage, min_age: Duration, repair: bool) ->
     }
     for orphan in &findings.orphans {
         println!("orphan: {} ({} bytes, no echo refers to it)", orphan.name, orphan.size);
+    }
+    for name in &findings.foreign {
+        println!("not an Echoes file, left alone: {name}");
     }
     if findings.too_recent > 0 {
         println!(
@@ -126,5 +149,25 @@ pub async fn run(db: &Db, storage: &Storage, min_age: Duration, repair: bool) ->
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ours;
+
+    #[test]
+    fn only_echoes_own_files_can_be_orphans() {
+        let user = "0193f0a2-7c1d-7e55-9a52-3a8e2f1b4c6d";
+        let echo = "0193f0a2-7c1d-7e55-9a52-3a8e2f1b4c6e";
+        let write = "5b0e7a3c-1f3e-4d2a-9c55-0c1f2e3d4a5b";
+        assert!(ours(&format!("{user}/{echo}.wav")));
+        assert!(ours(&format!("incoming/{user}/{echo}.webm")));
+        assert!(ours(&format!("{user}/.{echo}.wav.{write}.part")));
+        assert!(!ours("echoes.db"));
+        assert!(!ours("echoes.db-wal"));
+        assert!(!ours(&format!("{user}/notes.txt")));
+        assert!(!ours(&format!("{user}/.{echo}.wav.not-a-uuid.part")));
+        assert!(!ours("backups/2026-12-01/manifest.json"));
     }
 }

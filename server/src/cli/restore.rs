@@ -27,6 +27,14 @@ pub async fn run(config: &Config, dir: &Path) -> ExitCode {
         eprintln!("echoes restore: not done here.\n{}", super::backup::postgres_instructions(config));
         return ExitCode::from(3);
     }
+    // Never under a running server (SQLite + local disk take a lock).
+    let _instance = match crate::startup::lock_instance(config) {
+        Ok(lock) => lock,
+        Err(err) => {
+            eprintln!("echoes restore: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
     let manifest = match verify(dir).await {
         Ok(manifest) => manifest,
         Err(err) => {
