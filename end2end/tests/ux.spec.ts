@@ -409,6 +409,20 @@ test('the header fits a phone on one line, the same height signed in and out', a
   expect(box.y + box.height).toBeCloseTo(844, 0);
   expect(box.height).toBeLessThanOrEqual(64);
   await expect(bar.getByRole('link', { name: 'My echoes' })).toHaveAttribute('aria-current', 'page');
+  // Scrolled to the end, the upload form's button sits above the bar,
+  // where a thumb can reach it (the bar never covers the last control).
+  await page.goto('/upload');
+  await waitForHydration(page);
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const submit = page.getByRole('button', { name: 'Upload', exact: true });
+  const button = (await submit.boundingBox())!;
+  const barTop = (await bar.boundingBox())!.y;
+  expect(button.y + button.height).toBeLessThanOrEqual(barTop);
+  const onTop = await page.evaluate(
+    ([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.textContent?.trim() ?? null,
+    [button.x + button.width / 2, button.y + button.height / 2],
+  );
+  expect(onTop).toBe('Upload');
   // The list's emotion badge keeps its size.
   await uploadEcho(page, { title: 'Pocket', emotion: 'Calm' });
   await expectHeaderFits(page, 'signed in, on an echo');

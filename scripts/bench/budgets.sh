@@ -99,20 +99,22 @@ key=$(sql "SELECT storage_key FROM echoes WHERE id = '$echo_id'")
 
 # Copies of that echo: every column as it is, but a new id, one of the
 # eight emotions in turn, a minute apart, and the next pick slots of their
-# emotion (i / 8 is distinct within one emotion).
+# emotion (one past that emotion's last, plus i / 8, distinct within it).
 seed_copies() { # $1 = how many
   local columns
   columns=$(sql "SELECT string_agg(column_name, ', ') FROM information_schema.columns
                  WHERE table_name = 'echoes' AND column_name NOT IN ('id', 'emotion', 'captured_at', 'pick_slot')")
-  sql "INSERT INTO echoes (id, emotion, captured_at, pick_slot, $columns)
-       SELECT gen_random_uuid(), m.emotion,
+  sql "WITH emotions AS (
+         SELECT n, name, COALESCE((SELECT MAX(pick_slot) + 1 FROM echoes
+                                   WHERE user_id = '$user_id' AND emotion = name), 0) AS next_slot
+         FROM unnest(ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia']) WITH ORDINALITY AS t(name, n))
+       INSERT INTO echoes (id, emotion, captured_at, pick_slot, $columns)
+       SELECT gen_random_uuid(), m.name,
               e.captured_at - (i + (SELECT COUNT(*) FROM echoes)) * 60000,
-              (SELECT COALESCE(MAX(pick_slot) + 1, 0) FROM echoes x
-               WHERE x.user_id = e.user_id AND x.emotion = m.emotion) + i / 8,
+              m.next_slot + i / 8,
               $columns
-       FROM echoes e, generate_series(1, $1) i,
-            LATERAL (SELECT (ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia'])[1 + i % 8] AS emotion) m
-       WHERE e.id = '$echo_id'" >/dev/null
+       FROM echoes e, generate_series(1, $1) i, emotions m
+       WHERE e.id = '$echo_id' AND m.n = 1 + i % 8" >/dev/null
   sql "ANALYZE echoes" >/dev/null
 }
 seed_copies 9999
