@@ -509,7 +509,7 @@ on_every_backend! {
                 let part = part.trim().trim_matches('`');
                 if let Some((method, path)) = part.split_once(' ') {
                     if path.starts_with('/') && !path.starts_with("/api/v1/openapi") && !path.starts_with("/docs")
-                        && !path.starts_with("/health") && !path.starts_with("/ready") {
+                        && !path.starts_with("/health") && !path.starts_with("/ready") && !path.starts_with("/metrics") {
                         listed.push(format!("{method} {path}"));
                     }
                 }
