@@ -104,7 +104,7 @@ seed_copies() { # $1 = how many
   local columns
   columns=$(sql "SELECT string_agg(column_name, ', ') FROM information_schema.columns
                  WHERE table_name = 'echoes' AND column_name NOT IN ('id', 'emotion', 'captured_at', 'pick_slot')")
-  sql "WITH emotions AS (
+  sql "WITH emotions AS MATERIALIZED (
          SELECT n, name, COALESCE((SELECT MAX(pick_slot) + 1 FROM echoes
                                    WHERE user_id = '$user_id' AND emotion = name), 0) AS next_slot
          FROM unnest(ARRAY['joy','calm','sadness','anger','fear','surprise','love','nostalgia']) WITH ORDINALITY AS t(name, n))
