@@ -1,7 +1,8 @@
 //! The `echoes` command line: `echoes` alone (or `echoes serve`) serves;
 //! the other commands are an operator's chores, one file each. Every one
 //! has `--help`, and exit codes scripts can rely on: 0 done, 1 failed,
-//! 2 wrong usage or configuration, 3 not done here (the command says how).
+//! 2 wrong usage or configuration, 3 not done: not possible here (the
+//! command says how to do it instead) or, for fsck, nothing could be checked.
 
 pub mod backup;
 pub mod check_config;
@@ -25,7 +26,8 @@ use app::infra::storage::{LocalDisk, S3Storage, Storage};
     about = "Echoes: an audio time machine you host yourself.",
     after_help = "Configuration comes from the environment and a .env file (see the README); \
                   `echoes check-config` shows what is in effect.\n\
-                  Exit codes: 0 done, 1 failed, 2 wrong usage or configuration, 3 not done here."
+                  Exit codes: 0 done, 1 failed (fsck: problems remain), 2 wrong usage or configuration, \
+                  3 not done (not possible here, and the command says how; fsck: nothing could be checked)."
 )]
 pub struct Cli {
     #[command(subcommand)]
