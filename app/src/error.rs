@@ -99,8 +99,9 @@ pub struct AppError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// When to try again, in seconds (429 and 503); also sent as `Retry-After`.
+    /// (u32 keeps the error small enough to pass around by value.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_after_secs: Option<u64>,
+    pub retry_after_secs: Option<u32>,
     /// When a form had more than one field wrong: every one of them (the
     /// first is also `field` and `message`), so all show at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -109,7 +110,7 @@ pub struct AppError {
     /// back (the taken email, so "Log in instead?" can carry it over). Only
     /// ever the caller's own input, never a secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Box<str>>,
     /// What really went wrong, for the server log only: never serialized,
     /// never shown to a person.
     #[serde(skip)]
@@ -230,12 +231,12 @@ impl AppError {
 
     /// Hands what was entered in the error's field back to the form.
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        self.value = Some(value.into().into_boxed_str());
         self
     }
 
     pub fn retry_after(mut self, secs: u64) -> Self {
-        self.retry_after_secs = Some(secs.max(1));
+        self.retry_after_secs = Some(u32::try_from(secs.max(1)).unwrap_or(u32::MAX));
         self
     }
 

@@ -24,7 +24,7 @@ pub fn SignUpPage() -> impl IntoView {
     // What was typed, so "Log in instead?" can carry it over.
     let typed_email = RwSignal::new(String::new());
     // Without JavaScript, the error hands back the email it is about.
-    let returned_email = move || error.get().and_then(|e| e.value).unwrap_or_default();
+    let returned_email = move || error.get().and_then(|e| e.value).map(String::from).unwrap_or_default();
     let log_in_instead = Signal::derive(move || {
         let mut href = crate::accounts::return_to::with_next("/login", next.as_deref());
         let mut email = typed_email.get();

@@ -65,7 +65,7 @@ impl IntoResponse for ApiError {
                 code: error.code,
                 message: error.message,
                 field: error.field,
-                retry_after_secs: error.retry_after_secs,
+                retry_after_secs: error.retry_after_secs.map(u64::from),
                 errors: error.errors,
             },
         };
