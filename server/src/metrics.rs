@@ -113,7 +113,7 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !same_secret(given.trim().as_bytes(), token.as_bytes()) {
+    if !app::infra::secrets::constant_time_eq(given.trim().as_bytes(), token.as_bytes()) {
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")]).into_response();
     }
     let Some(handle) = handle() else {
@@ -132,9 +132,4 @@ fn take_readings(state: &AppState) {
     metrics::gauge!("echoes_db_pool_max_connections").set(pool.max as f64);
     metrics::gauge!("echoes_probe_queue").set(state.prober.queue_length() as f64);
     metrics::gauge!("echoes_probe_running").set(state.prober.running() as f64);
-}
-
-/// Compares without stopping at the first difference.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }

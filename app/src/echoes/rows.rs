@@ -104,6 +104,22 @@ fn slot_clash(err: &sqlx::Error) -> bool {
         if e.is_unique_violation() && e.constraint() == Some("echoes_by_user_emotion_slot"))
 }
 
+/// Runs `write` (one transaction) again while it loses races for a pick
+/// slot, at most [`SLOT_RETRIES`] more times.
+async fn retrying_slot_clashes<T, F, Fut>(mut write: F) -> Result<T, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Err(err) if slot_clash(&err) && attempt < SLOT_RETRIES => attempt += 1,
+            done => return done,
+        }
+    }
+}
+
 /// The slot an echo takes when it joins `$2`'s echoes of emotion `${param}`:
 /// one past the last.
 fn next_slot_sql(param: usize) -> String {
@@ -155,9 +171,8 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {})",
         next_slot_sql(3)
     );
-    let mut attempt = 0;
-    loop {
-        let inserted = on_db!(db, pool => async {
+    retrying_slot_clashes(|| async {
+        on_db!(db, pool => async {
             let mut tx = pool.begin().await?;
             sqlx::query(&sql)
                 .bind(new.id)
@@ -179,12 +194,9 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
                 .await?;
             insert_tags!(tx, new.id, new.user_id, metadata.captured_at, metadata.tags.as_ref());
             tx.commit().await
-        }.await);
-        match inserted {
-            Err(err) if slot_clash(&err) && attempt < SLOT_RETRIES => attempt += 1,
-            inserted => break inserted?,
-        }
-    }
+        }.await)
+    })
+    .await?;
     Ok(Echo {
         id: new.id,
         emotion: metadata.emotion,
@@ -237,9 +249,8 @@ pub async fn update_owned(
     // edit moves it in between.
     let lock = if matches!(db, Db::Postgres(_)) { " FOR UPDATE" } else { "" };
     let before_sql = format!("SELECT emotion, pick_slot FROM echoes WHERE id = $1 AND user_id = $2{lock}");
-    let mut attempt = 0;
-    let row = loop {
-        let updated = on_db!(db, pool => async {
+    let row = retrying_slot_clashes(|| async {
+        on_db!(db, pool => async {
             let mut tx = pool.begin().await?;
             let before: Option<(String, i64)> =
                 sqlx::query_as(&before_sql).bind(id).bind(user_id).fetch_optional(&mut *tx).await?;
@@ -269,12 +280,9 @@ pub async fn update_owned(
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(row)
-        }.await);
-        match updated {
-            Err(err) if slot_clash(&err) && attempt < SLOT_RETRIES => attempt += 1,
-            updated => break updated?,
-        }
-    };
+        }.await)
+    })
+    .await?;
     Ok(row)
 }
 

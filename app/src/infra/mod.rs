@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod recently_read;
+pub mod secrets;
 pub mod security_headers;
 pub mod slots;
 pub mod sms;

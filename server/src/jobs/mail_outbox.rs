@@ -12,7 +12,7 @@ pub fn job() -> Job {
     Job::new("mail_outbox", Duration::from_secs(2), |state: AppState| async move {
         let delivered = app::infra::mail::outbox::deliver_due(&state.db, &state.mailer, &state.sms)
             .await
-            .map_err(|e| anyhow::anyhow!("{}: {:?}", e.message, e.cause))?;
+            .map_err(super::app_error)?;
         Ok(Pass { done: delivered.sent, failed: delivered.failed })
     })
 }

@@ -127,6 +127,12 @@ async fn run(state: AppState, job: Job, stop: CancellationToken) {
     }
 }
 
+/// A job's view of an error from the app: its message and, for the log,
+/// its cause.
+pub fn app_error(e: app::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {:?}", e.message, e.cause)
+}
+
 fn unix_now() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }

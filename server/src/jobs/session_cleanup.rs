@@ -9,7 +9,7 @@ use tower_sessions::session_store::ExpiredDeletion;
 
 use app::infra::state::AppState;
 
-use super::{Job, Pass};
+use super::{app_error, Job, Pass};
 use crate::session_store::DbSessionStore;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -35,8 +35,4 @@ pub fn job() -> Job {
         }
         Ok(pass)
     })
-}
-
-fn app_error(e: app::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {:?}", e.message, e.cause)
 }

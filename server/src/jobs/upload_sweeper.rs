@@ -14,7 +14,7 @@ pub fn job(state: &AppState) -> Job {
     Job::new("upload_sweeper", every, |state: AppState| async move {
         let swept = app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoffs(&state.config))
             .await
-            .map_err(|e| anyhow::anyhow!("{}: {:?}", e.message, e.cause))?;
+            .map_err(super::app_error)?;
         Ok(Pass { done: swept.removed as u64, failed: swept.failed as u64 })
     })
 }

@@ -32,6 +32,7 @@ use super::settings::{EmailVerified, OAuth2Endpoints, ProviderKind};
 use super::Failure;
 use crate::accounts::identities::Asserted;
 use crate::infra::client_ip::ClientIp;
+use crate::infra::secrets::constant_time_eq;
 use crate::infra::state::AppState;
 
 /// Sign-ins under way in this browser (several tabs may each start one).
@@ -130,10 +131,6 @@ async fn take_pending(session: &Session, state: &str) -> Result<Option<Pending>,
         session.insert(PENDING, all).await.map_err(|_| Failure::Internal)?;
     }
     Ok(taken)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn start(
