@@ -30,7 +30,7 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
 else
   say "Fault tests: the release binary killed, stopped, and cut off from S3 (set TEST_DATABASE_URL to add PostgreSQL)"
   ECHOES_BIN="$CARGO_TARGET_DIR/release/echoes" cargo test -p testkit --test faults -- --test-threads=1 \
-    --skip postgres_going_away
+    --skip postgres
 fi
 
 say "The JSON API from outside: a curl script and schemathesis"

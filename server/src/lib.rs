@@ -65,10 +65,16 @@ pub fn keep_large_allocations_out_of_arenas() {
 }
 
 /// Connects to the database (applying migrations), opens storage, and
-/// prepares the password hasher.
-pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+/// prepares the password hasher. `lock`: the SQLite instance lock, when
+/// this process holds it (see `startup`).
+pub async fn build_state(
+    config: Config,
+    leptos_options: LeptosOptions,
+    lock: Option<&startup::InstanceLock>,
+) -> anyhow::Result<AppState> {
     let db = Db::connect(&config.database_url, config.database_max_connections).await?;
     db.migrate().await?;
+    let instance = app::infra::instance::Instance::start(&db, lock.is_some()).await?;
     let storage = match &config.s3 {
         Some(s3) => {
             let storage = Storage::S3(S3Storage::connect(s3).await?);
@@ -88,7 +94,7 @@ pub async fn build_state(config: Config, leptos_options: LeptosOptions) -> anyho
     let sms = app::infra::sms::SmsSender::new(&config.sms).await?;
     tracing::info!(sms = ?sms, "text messages go to");
     let recent = Default::default();
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent, draining: Default::default() })
+    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent, draining: Default::default(), instance })
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.

@@ -108,8 +108,8 @@ async fn run(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = get_configuration(None)?.leptos_options;
     leptos_options.site_addr = config.site_addr;
     let addr = config.site_addr;
-    let _instance = server::startup::lock_instance(&config)?;
-    let state = server::build_state(config, leptos_options).await?;
+    let lock = server::startup::lock_instance(&config)?;
+    let state = server::build_state(config, leptos_options, lock.as_ref()).await?;
     let cleaned = server::startup::clean_up_interrupted_writes(&state).await?;
     if cleaned > 0 {
         tracing::info!(removed = cleaned, "cleaned up after an interrupted run");

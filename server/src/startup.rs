@@ -1,15 +1,18 @@
 //! What a server does before it serves, beyond building its state.
 //!
-//! On SQLite with audio on local disk, an instance is one process: it takes
-//! a lock beside the database file (a second `echoes serve` on the same
-//! files refuses to start), and since no one else can be writing, it then
-//! removes what an interrupted run left behind — unfinished `.part` files
-//! and objects no echo refers to (a process killed between storing the
-//! audio and committing the echo). Echoes acknowledged with 201 are never
-//! touched: their rows were committed before the answer.
+//! On SQLite an instance is one process: it takes a lock beside the
+//! database file (a second `echoes serve` on the same files refuses to
+//! start). Then, on every backend, it removes what stopped instances left
+//! mid-upload — the uploads journal names each object a server began to
+//! store and never committed (`app::echoes::in_flight`). With audio on
+//! local disk and SQLite, where no one else can be writing, it also
+//! removes unfinished `.part` files and objects no echo refers to (say, a
+//! delete interrupted between the row and the file). Echoes acknowledged
+//! with 201 are never touched: their rows were committed before the answer.
 //!
-//! With PostgreSQL or S3 other replicas may be mid-upload, so nothing is
-//! removed at start; `echoes fsck` reports leftovers older than an hour.
+//! With PostgreSQL other replicas may be mid-upload: only the uploads of
+//! instances that have stopped (whose lock PostgreSQL released) are
+//! removed; `echoes fsck` reports any other leftovers older than an hour.
 
 use std::fs::{File, TryLockError};
 use std::time::Duration;
@@ -23,12 +26,12 @@ pub struct InstanceLock {
     _file: File,
 }
 
-/// Whether this configuration is a single-process instance.
+/// Whether this configuration is a single-process instance: SQLite.
 pub fn single_process(config: &Config) -> bool {
-    !config.is_postgres() && config.s3.is_none()
+    !config.is_postgres()
 }
 
-/// Takes the instance's lock (SQLite + local disk only).
+/// Takes the instance's lock (SQLite only).
 pub fn lock_instance(config: &Config) -> anyhow::Result<Option<InstanceLock>> {
     if !single_process(config) {
         return Ok(None);
@@ -54,8 +57,9 @@ pub fn lock_instance(config: &Config) -> anyhow::Result<Option<InstanceLock>> {
 /// Removes what an interrupted run left (see the module). Call it holding
 /// the instance lock, before serving.
 pub async fn clean_up_interrupted_writes(state: &AppState) -> anyhow::Result<usize> {
+    let reclaimed = app::echoes::in_flight::reclaim_stopped(&state.db, &state.storage, &state.instance).await?;
     if !single_process(&state.config) || !matches!(state.storage, Storage::Local(_)) {
-        return Ok(0);
+        return Ok(reclaimed.removed);
     }
     let findings = crate::cli::fsck::check(&state.db, &state.storage, Duration::ZERO).await?;
     for orphan in &findings.orphans {
@@ -65,5 +69,5 @@ pub async fn clean_up_interrupted_writes(state: &AppState) -> anyhow::Result<usi
     if !findings.missing.is_empty() {
         tracing::warn!(echoes = findings.missing.len(), "echoes without their audio; `echoes fsck` lists them");
     }
-    Ok(findings.orphans.len() - failed)
+    Ok(reclaimed.removed + findings.orphans.len() - failed)
 }

@@ -99,7 +99,6 @@ async fn listing_and_random_picks_use_the_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_writes_keep_pick_slots_unique_and_dense() {
     use app::echoes::rows::{self, NewEcho};
-    use app::echoes::{EchoMetadata, Note, Tags, Title};
     use app::infra::storage::ObjectKey;
     for backend in backends() {
         let one_writer = matches!(backend, Backend::Sqlite);
@@ -112,16 +111,9 @@ async fn racing_writes_keep_pick_slots_unique_and_dense() {
             let db = db.clone();
             racing.spawn(async move {
                 let id = uuid::Uuid::now_v7();
-                let metadata = EchoMetadata {
-                    emotion: app::emotion::Emotion::Calm,
-                    title: Title::parse("").unwrap(),
-                    note: Note::parse("").unwrap(),
-                    tags: Tags::parse("").unwrap(),
-                    captured_at: 1,
-                    location: None,
-                };
+                let metadata = support::bare_metadata(app::emotion::Emotion::Calm);
                 let key = ObjectKey::for_echo(user, id, "wav");
-                let new = NewEcho { id, user_id: user, metadata: &metadata, content_type: "audio/wav", size_bytes: 1, key: &key, probe: None };
+                let new = NewEcho { id, user_id: user, metadata: &metadata, content_type: "audio/wav", size_bytes: 1, key: &key, probe: None, in_flight: false };
                 rows::insert(&db, new).await.expect("insert").id
             });
         }

@@ -7,8 +7,9 @@
 //! PostgreSQL (through a proxy the test cuts) and S3 (s3s, likewise) going
 //! away are here too. They need the release build, so scripts/test.sh
 //! runs them after building; without ECHOES_BIN they fail. The PostgreSQL
-//! one needs TEST_DATABASE_URL: test.sh leaves it out when that is unset,
-//! as it does the PostgreSQL half of the integration tests (.ci/run sets it).
+//! ones (their names say so) need TEST_DATABASE_URL: test.sh leaves them
+//! out when that is unset, as it does the PostgreSQL half of the
+//! integration tests (.ci/run sets it).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -50,19 +51,32 @@ impl Drop for Running {
     }
 }
 
-/// A SQLite + local-disk instance in a folder of its own.
+/// An instance in a folder of its own: SQLite + local disk, unless
+/// `overrides` point it elsewhere.
 struct Instance {
     dir: tempfile::TempDir,
     port: u16,
     grace_secs: u32,
+    overrides: Vec<(String, String)>,
 }
 
 impl Instance {
     fn new(grace_secs: u32) -> Instance {
-        Instance { dir: tempfile::tempdir().unwrap(), port: free_port(), grace_secs }
+        Instance::with(grace_secs, Vec::new())
+    }
+
+    fn with(grace_secs: u32, overrides: Vec<(String, String)>) -> Instance {
+        Instance { dir: tempfile::tempdir().unwrap(), port: free_port(), grace_secs, overrides }
     }
 
     fn vars(&self) -> Vec<(String, String)> {
+        let mut vars = self.default_vars();
+        vars.retain(|(name, _)| !self.overrides.iter().any(|(overridden, _)| overridden == name));
+        vars.extend(self.overrides.iter().cloned());
+        vars
+    }
+
+    fn default_vars(&self) -> Vec<(String, String)> {
         let dir = self.dir.path().display();
         [
             ("DATABASE_URL", format!("sqlite://{dir}/echoes.db")),
@@ -230,10 +244,28 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// 20 rounds of 8 concurrent uploads, the server killed with SIGKILL at a
 /// random moment and restarted: every 201 survives, byte for byte, and
-/// after the start's cleanup nothing is orphaned or missing.
+/// after the start's cleanup nothing is orphaned, missing or in flight.
+/// SQLite + local disk.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_acknowledged_before_a_kill_are_never_lost() {
-    let instance = Instance::new(5);
+    kill_rounds(&Instance::new(5)).await;
+}
+
+/// The same on PostgreSQL + S3 (s3s): there the uploads journal, and the
+/// advisory lock PostgreSQL releases when the killed process's connection
+/// closes, are what let the next start remove what the kill left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_acknowledged_before_a_kill_are_never_lost_on_postgres_and_s3() {
+    let database = PgDatabase::create().await;
+    let bucket_root = tempfile::tempdir().unwrap();
+    let s3 = testkit::S3Server::start(bucket_root.path(), 0).await.unwrap();
+    let mut overrides = vec![("DATABASE_URL".to_owned(), database.url.clone())];
+    overrides.extend(s3.echoes_config("echoes-kills").into_iter().map(|(k, v)| (k.to_owned(), v)));
+    kill_rounds(&Instance::with(5, overrides)).await;
+    database.drop().await;
+}
+
+async fn kill_rounds(instance: &Instance) {
     let mut server = instance.start();
     let client = reqwest::Client::new();
     let base = instance.base();
@@ -270,6 +302,7 @@ async fn uploads_acknowledged_before_a_kill_are_never_lost() {
         }
         let (consistent, report) = instance.fsck();
         assert!(consistent, "round {round}: after the start's cleanup:\n{report}");
+        assert!(!report.contains("in flight"), "round {round}: the start left uploads in flight:\n{report}");
         let leftovers: Vec<_> = files_under(&instance.dir.path().join("audio"))
             .into_iter()
             .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".part")))
@@ -283,6 +316,33 @@ async fn uploads_acknowledged_before_a_kill_are_never_lost() {
     assert!(!acknowledged.is_empty() && cut > 0, "the kills should land both before and after some answers");
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// A throwaway PostgreSQL database next to TEST_DATABASE_URL's.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: url::Url,
+}
+
+impl PgDatabase {
+    async fn create() -> PgDatabase {
+        use sqlx::Connection;
+        let admin =
+            std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL: a PostgreSQL to test against (.ci/run sets it)");
+        let name = format!("echoes_faults_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let mut url: url::Url = admin.parse().unwrap();
+        url.set_path(&format!("/{name}"));
+        PgDatabase { admin, name, url }
+    }
+
+    async fn drop(self) {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name)).execute(&mut conn).await.unwrap();
+    }
 }
 
 /// The multipart request of an API upload, as raw HTTP (to send it slowly).
@@ -461,19 +521,12 @@ impl CuttableProxy {
 /// without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_going_away_gives_clean_503s_and_recovers_without_a_restart() {
-    let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL: a PostgreSQL to test against (.ci/run sets it)");
-    let name = format!("echoes_faults_{}", uuid::Uuid::new_v4().simple());
-    {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-    }
-    let target: url::Url = admin.parse().unwrap();
+    let database = PgDatabase::create().await;
+    let target = database.url.clone();
     let address = format!("{}:{}", target.host_str().unwrap(), target.port().unwrap_or(5432));
     let proxy = CuttableProxy::start(address.parse().unwrap()).await;
     let mut through = target.clone();
     through.set_port(Some(proxy.port)).unwrap();
-    through.set_path(&format!("/{name}"));
 
     let instance = Instance::new(5);
     let mut vars = instance.vars();
@@ -517,9 +570,7 @@ async fn postgres_going_away_gives_clean_503s_and_recovers_without_a_restart() {
     eprintln!("ready again {:?} after PostgreSQL came back", back.elapsed());
     server.kill().unwrap();
     server.wait().unwrap();
-    use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+    database.drop().await;
 }
 
 /// The S3 store unreachable (a proxy in front of it is cut): uploads get a

@@ -21,6 +21,8 @@ pub struct StoredAudio<'a> {
     pub key: &'a ObjectKey,
     pub format: AudioFormat,
     pub size: u64,
+    /// Streamed in under a row of the uploads journal (see `in_flight`).
+    pub in_flight: bool,
 }
 
 pub async fn create(
@@ -40,6 +42,7 @@ pub async fn create(
         size_bytes: audio.size,
         key: audio.key,
         probe: Some(probe),
+        in_flight: audio.in_flight,
     };
     let echo = rows::insert(&state.db, new).await?;
     tracing::info!(echo_id = %echo.id, size = echo.size_bytes, content_type = %echo.content_type, "echo created");

@@ -4,7 +4,8 @@
 //! (server-only: the one place its rules live; pages, server functions and
 //! the JSON API all call it) and the thin server function the pages use:
 //! `create` (the one place an echo comes to be), `upload` (a multipart
-//! form streamed to storage, then `create`), `direct_upload` (S3: presigned
+//! form streamed to storage, journaled in `in_flight` meanwhile, then
+//! `create`), `direct_upload` (S3: presigned
 //! PUT, then `create`), `list`, `get`, `random`, `update`, `delete`, and
 //! `audio` (byte ranges for the player). Wire types and metadata parsing
 //! are shared with the browser.
@@ -23,6 +24,8 @@ pub mod audio;
 pub mod create;
 #[cfg(feature = "ssr")]
 pub mod format;
+#[cfg(feature = "ssr")]
+pub mod in_flight;
 #[cfg(feature = "ssr")]
 pub mod pending;
 #[cfg(feature = "ssr")]

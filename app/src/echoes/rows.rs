@@ -84,6 +84,9 @@ pub struct NewEcho<'a> {
     pub size_bytes: u64,
     pub key: &'a ObjectKey,
     pub probe: Option<super::probe::AudioProbe>,
+    /// The audio was streamed in under a row of the uploads journal: the
+    /// commit removes that row, and is refused if it is gone (reclaimed).
+    pub in_flight: bool,
 }
 
 /// A uniformly random number in [0, n) (n > 0), from the OS RNG behind
@@ -171,9 +174,19 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {})",
         next_slot_sql(3)
     );
-    retrying_slot_clashes(|| async {
+    let committed = retrying_slot_clashes(|| async {
         on_db!(db, pool => async {
             let mut tx = pool.begin().await?;
+            if new.in_flight {
+                let settled = sqlx::query(super::in_flight::SETTLE_COMMITTED)
+                    .bind(new.key.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if settled != 1 {
+                    return Ok(false);
+                }
+            }
             sqlx::query(&sql)
                 .bind(new.id)
                 .bind(new.user_id)
@@ -193,10 +206,16 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
                 .execute(&mut *tx)
                 .await?;
             insert_tags!(tx, new.id, new.user_id, metadata.captured_at, metadata.tags.as_ref());
-            tx.commit().await
+            tx.commit().await.map(|()| true)
         }.await)
     })
     .await?;
+    if !committed {
+        return Err(AppError::unavailable(
+            "commit upload",
+            "the upload was reclaimed as abandoned (this server lost its database connection mid-way)",
+        ));
+    }
     Ok(Echo {
         id: new.id,
         emotion: metadata.emotion,

@@ -5,7 +5,8 @@
 //! only the first bytes are held to sniff the real format. The size cap is
 //! enforced while streaming (and up front from Content-Length). The echo row
 //! is written only after the object is durable; if anything fails after the
-//! object was written, the object is deleted again.
+//! object was written, the object is deleted again — and if the server dies
+//! meanwhile, the uploads journal (`in_flight`) has it removed later.
 //!
 //! [`receive`] serves both `POST /api/v1/echoes` and the upload page's form
 //! at `POST /echoes`, which answers a plain HTML form (before the WASM has
@@ -26,7 +27,7 @@ use crate::accounts::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::db::now_millis;
 use crate::infra::state::AppState;
-use crate::infra::storage::{DeleteUnlessKept, ObjectKey, PutError};
+use crate::infra::storage::{ObjectKey, PutError};
 
 /// Room for the form's text fields and multipart boundaries on top of the
 /// audio cap, when checking Content-Length and limiting the whole body.
@@ -100,20 +101,20 @@ pub async fn receive(state: &AppState, caller: &CurrentUser, request: Request) -
     let outcome = async {
         let metadata = read_form(state, caller.id(), echo_id, &mut multipart, &mut stored, caller.time_zone()).await?;
         let audio = stored.as_ref().ok_or_else(no_file)?;
-        let audio = Audio { key: &audio.key, format: audio.format, size: audio.size };
+        let audio = Audio { key: &audio.key, format: audio.format, size: audio.size, in_flight: true };
         create::create(state, caller, echo_id, audio, &metadata).await
     }
     .await;
     // Only a committed row keeps the object. A refusal deletes it before
-    // answering; a client gone mid-way has it deleted by the guard.
+    // answering; a client gone mid-way has it deleted by the journal's guard.
     match (outcome, stored) {
         (Ok(echo), Some(audio)) => {
-            audio.cleanup.keep();
+            audio.journal.committed();
             Ok(echo)
         }
         (Ok(_), None) => Err(AppError::internal("upload", "an echo without its audio")),
         (Err(err), Some(audio)) => {
-            audio.cleanup.delete_now().await;
+            audio.journal.abandon().await;
             Err(err)
         }
         (Err(err), None) => Err(err),
@@ -125,7 +126,7 @@ struct StoredAudio {
     key: ObjectKey,
     format: AudioFormat,
     size: u64,
-    cleanup: DeleteUnlessKept,
+    journal: super::in_flight::InFlight,
 }
 
 /// Reads every field, storing the audio as it streams past. Metadata is
@@ -212,13 +213,19 @@ async fn store_audio(
     let key = ObjectKey::for_echo(user_id, echo_id, format.extension());
     let cap = state.config.max_audio_file_size;
     let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
-    let size = state.storage.put_stream(&key, Box::pin(body), cap).await.map_err(|err| match err {
-        PutError::TooLarge { .. } => too_large(cap),
-        PutError::Body(e) => AppError::bad_request(format!("The upload was interrupted: {e}")),
-        PutError::Storage(e) => AppError::unavailable("store audio", e),
-    })?;
-    let cleanup = DeleteUnlessKept::new(&state.storage, &key);
-    Ok(StoredAudio { key, format, size, cleanup })
+    let journal = super::in_flight::begin(state, &key).await?;
+    let size = match state.storage.put_stream(&key, Box::pin(body), cap).await {
+        Ok(size) => size,
+        Err(err) => {
+            journal.abandon().await;
+            return Err(match err {
+                PutError::TooLarge { .. } => too_large(cap),
+                PutError::Body(e) => AppError::bad_request(format!("The upload was interrupted: {e}")),
+                PutError::Storage(e) => AppError::unavailable("store audio", e),
+            });
+        }
+    };
+    Ok(StoredAudio { key, format, size, journal })
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {

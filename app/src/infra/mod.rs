@@ -4,6 +4,7 @@
 pub mod client_ip;
 pub mod config;
 pub mod db;
+pub mod instance;
 pub mod mail;
 pub mod recently_read;
 pub mod secrets;

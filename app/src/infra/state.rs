@@ -32,6 +32,8 @@ pub struct AppState {
     pub recent: crate::infra::recently_read::RecentlyRead,
     /// Set once the server is stopping: `/ready` answers 503 from then on.
     pub draining: Draining,
+    /// This server among the others on the same database (see its module).
+    pub instance: super::instance::Instance,
 }
 
 /// Whether the server is stopping (shared by every clone of the state).

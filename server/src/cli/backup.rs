@@ -130,6 +130,7 @@ async fn backup(config: &Config, dir: &Path) -> anyhow::Result<Manifest> {
         }
         sqlx::query("DELETE FROM tower_sessions").execute(pool).await?;
         sqlx::query("DELETE FROM pending_uploads").execute(pool).await?;
+        sqlx::query("DELETE FROM uploads_in_flight").execute(pool).await?;
         Ok::<_, sqlx::Error>(())
     }.await)?;
     snapshot.close().await;

@@ -2,8 +2,8 @@
 //!
 //! - An echo whose object is missing cannot play: reported (nothing can
 //!   bring the audio back; a backup can).
-//! - An object no echo (and no direct upload in progress) refers to is an
-//!   orphan: reported, and removed with `--repair`. Only objects last
+//! - An object no echo (and no upload in progress: a direct upload, or one
+//!   in the uploads journal) refers to is an orphan: reported, and removed with `--repair`. Only objects last
 //!   written longer ago than `--min-age` count: a younger one may belong to
 //!   an upload being decoded right now. Unfinished writes (`.part` files
 //!   on local disk) are orphans the same way.
@@ -30,6 +30,9 @@ pub struct Findings {
     pub orphans: Vec<ListedObject>,
     /// Objects nothing refers to yet, younger than the minimum age.
     pub too_recent: usize,
+    /// Uploads in the journal: streaming now, or left by a stopped server
+    /// until a running one removes them.
+    pub in_flight: usize,
     /// Files in the store that are not Echoes' (neither an object key nor
     /// an unfinished write): never touched.
     pub foreign: Vec<String>,
@@ -60,6 +63,8 @@ pub async fn check(db: &Db, storage: &Storage, min_age: Duration) -> anyhow::Res
         on_db!(db, pool => sqlx::query_as("SELECT id, storage_key FROM echoes").fetch_all(pool).await)?;
     let pending: Vec<String> =
         on_db!(db, pool => sqlx::query_scalar("SELECT storage_key FROM pending_uploads").fetch_all(pool).await)?;
+    let in_flight: Vec<String> =
+        on_db!(db, pool => sqlx::query_scalar("SELECT storage_key FROM uploads_in_flight").fetch_all(pool).await)?;
     let objects = storage.list_all().await?;
     let stored: HashSet<&str> = objects.iter().map(|o| o.name.as_str()).collect();
 
@@ -71,8 +76,10 @@ pub async fn check(db: &Db, storage: &Storage, min_age: Duration) -> anyhow::Res
         }
         referenced.insert(key);
     }
+    let mut findings =
+        Findings { echoes: echoes.len(), objects: objects.len(), in_flight: in_flight.len(), ..Findings::default() };
+    referenced.extend(in_flight);
     let cutoff = now_millis() - min_age.as_millis() as i64;
-    let mut findings = Findings { echoes: echoes.len(), objects: objects.len(), ..Findings::default() };
     findings.missing = echoes.into_iter().filter(|(_, key)| !stored.contains(key.as_str())).collect();
     for object in &objects {
         if referenced.contains(&object.name) {
@@ -128,6 +135,12 @@ pub async fn run(db: &Db, storage: &Storage, min_age: Duration, repair: bool) ->
             "{} object(s) written in the last {} with no echo yet: left alone (an upload may be in progress)",
             findings.too_recent,
             humantime::format_duration(min_age)
+        );
+    }
+    if findings.in_flight > 0 {
+        println!(
+            "{} upload(s) in flight: left alone (being stored now, or left by a stopped server until a running one removes them)",
+            findings.in_flight
         );
     }
     let mut problems = findings.missing.len();

@@ -1,6 +1,8 @@
 //! Sweeps direct uploads that are over (see `pending::sweep_abandoned`) a
-//! few times per TTL. Each replica sweeps; a record is claimed before it is
-//! touched, so they never collide.
+//! few times per TTL, and removes the streamed uploads that stopped
+//! replicas left unfinished (`in_flight::reclaim_stopped`). Each replica
+//! sweeps; a record is claimed (or locked) before it is touched, so they
+//! never collide.
 
 use std::time::Duration;
 
@@ -15,7 +17,13 @@ pub fn job(state: &AppState) -> Job {
         let swept = app::echoes::pending::sweep_abandoned(&state.db, &state.storage, cutoffs(&state.config))
             .await
             .map_err(super::app_error)?;
-        Ok(Pass { done: swept.removed as u64, failed: swept.failed as u64 })
+        let reclaimed = app::echoes::in_flight::reclaim_stopped(&state.db, &state.storage, &state.instance)
+            .await
+            .map_err(super::app_error)?;
+        Ok(Pass {
+            done: (swept.removed + reclaimed.removed) as u64,
+            failed: (swept.failed + reclaimed.failed) as u64,
+        })
     })
 }
 

@@ -212,7 +212,7 @@ impl TestApp {
         }
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let options = LeptosOptions::builder().output_name("echoes").build();
-        let state = server::build_state(config, options).await.expect("build state");
+        let state = server::build_state(config, options, None).await.expect("build state");
         // Worked out once per test binary: while Leptos works the list out,
         // pages rendering for other tests would hang (leptos-rs/leptos#4773).
         static PAGE_ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
@@ -438,6 +438,19 @@ impl TestApp {
     pub async fn echo_rows(&self) -> i64 {
         app::on_db!(&self.state.db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM echoes").fetch_one(pool).await)
             .expect("count echoes")
+    }
+}
+
+/// An echo's metadata with nothing but an emotion, for writing rows directly.
+pub fn bare_metadata(emotion: Emotion) -> app::echoes::EchoMetadata {
+    use app::echoes::{Note, Tags, Title};
+    app::echoes::EchoMetadata {
+        emotion,
+        title: Title::parse("").unwrap(),
+        note: Note::parse("").unwrap(),
+        tags: Tags::parse("").unwrap(),
+        captured_at: 1,
+        location: None,
     }
 }
 

@@ -132,6 +132,37 @@ impl LocalDisk {
         }
     }
 
+    /// Removes the object and any unfinished write of it (the `.part` files
+    /// a process killed mid-write leaves beside it).
+    pub async fn discard(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        self.delete(key).await?;
+        let path = self.path_of(key);
+        let Some(dir) = path.parent().map(Path::to_path_buf) else { return Ok(()) };
+        let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        tokio::task::spawn_blocking(move || {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(err) => return Err(err),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&prefix) && name.ends_with(".part") {
+                    match std::fs::remove_file(entry.path()) {
+                        Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(())
+    }
+
     pub async fn list_all(&self) -> Result<Vec<super::ListedObject>, StorageError> {
         let root = self.root.clone();
         let listed = tokio::task::spawn_blocking(move || {

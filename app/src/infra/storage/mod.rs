@@ -168,6 +168,15 @@ impl Storage {
         }
     }
 
+    /// Removes the object and whatever unfinished write of it a stopped
+    /// process left (local `.part` files, open S3 multipart uploads).
+    pub async fn discard(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        match self {
+            Storage::Local(disk) => disk.discard(key).await,
+            Storage::S3(s3) => s3.discard(key).await,
+        }
+    }
+
     /// A presigned PUT for a direct upload from the browser; `None` when the
     /// store has no such thing (local disk: upload through the server).
     pub async fn presign_put(

@@ -279,6 +279,38 @@ impl S3Storage {
             .map_err(|e| StorageError::Io(storage_error("DeleteObject", err_text(&e))))
     }
 
+    /// Removes the object and aborts any multipart upload to its key that
+    /// a process killed mid-write left open (their parts are invisible to
+    /// listings but still stored). A store without ListMultipartUploads
+    /// (s3s-fs) has the object removed only: a bucket lifecycle rule that
+    /// aborts incomplete multipart uploads covers those (see the README).
+    pub async fn discard(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        self.delete(key).await?;
+        let listed = self.client.list_multipart_uploads().bucket(&self.bucket).prefix(key.as_str()).send().await;
+        let open = match listed {
+            Ok(open) => open,
+            Err(err) => {
+                tracing::debug!(%key, error = %err_text(&err), "could not list open multipart uploads");
+                return Ok(());
+            }
+        };
+        for upload in open.uploads() {
+            let (Some(upload_key), Some(upload_id)) = (upload.key(), upload.upload_id()) else { continue };
+            if upload_key != key.as_str() {
+                continue;
+            }
+            self.client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(upload_key)
+                .upload_id(upload_id)
+                .send()
+                .await
+                .map_err(|e| StorageError::Io(storage_error("AbortMultipartUpload", err_text(&e))))?;
+        }
+        Ok(())
+    }
+
     pub async fn list_all(&self) -> Result<Vec<super::ListedObject>, StorageError> {
         let mut found = Vec::new();
         let mut pages = self.client.list_objects_v2().bucket(&self.bucket).into_paginator().send();
