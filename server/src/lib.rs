@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod serve;
 pub mod session_store;
 pub mod startup;
+pub mod allocator;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,21 +49,6 @@ use middleware::csrf::{self, SameOrigin};
 use middleware::request_id::{self, RequestId};
 use middleware::{error_log, rate_limit, server_fn_body_limit, server_fn_status};
 use session_store::DbSessionStore;
-
-/// Each argon2 hash allocates 19 MiB. glibc's default raises its mmap
-/// threshold after such a block is freed, so later ones come from the
-/// calling thread's arena and stay there: a crowd of log-ins left ~280 MB
-/// resident (scripts/bench/login-flood.sh) though only two hashes ever ran
-/// at once. A fixed threshold keeps blocks of 1 MiB and more in their own
-/// mappings, returned to the system when freed: ~75 MB under the same crowd.
-pub fn keep_large_allocations_out_of_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning (glibc serialises it
-    // with allocation); call it early, before the allocations it is for.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-    }
-}
 
 /// Connects to the database (applying migrations), opens storage, and
 /// prepares the password hasher. `lock`: the SQLite instance lock, when

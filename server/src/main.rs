@@ -15,6 +15,9 @@ use app::infra::config::Config;
 use server::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
+    if !server::allocator::tuned() {
+        eprintln!("echoes: the allocator's options were not applied (see server/src/allocator.rs)");
+    }
     // The sandboxed audio decoder (see app::echoes::probe::sandbox): no
     // runtime, no configuration, just the limits and the file.
     let args: Vec<String> = std::env::args().collect();
@@ -23,7 +26,6 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = Cli::parse();
-    server::keep_large_allocations_out_of_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

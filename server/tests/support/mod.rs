@@ -184,8 +184,6 @@ impl TestApp {
     pub async fn start(backend: Backend, overrides: &[(&str, &str)]) -> TestApp {
         // Server logs go to the test's captured output (shown when it fails).
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
-        // The allocator tuned as the binary tunes it, so memory is measured as it will be run.
-        server::keep_large_allocations_out_of_arenas();
         let storage_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match &backend {
             Backend::Sqlite => (format!("sqlite://{}/echoes.db", storage_dir.path().display()), None),
