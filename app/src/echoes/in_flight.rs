@@ -85,16 +85,17 @@ async fn settle_failed(db: &Db, storage: &Storage, key: &ObjectKey) {
         tracing::error!(%key, error = %err, "could not remove the object of an unfinished upload");
         return;
     }
-    let removed = db_run!(db, sqlx::query("DELETE FROM uploads_in_flight WHERE storage_key = $1").bind(key.as_str()));
+    let removed = db_run!(db, sqlx::query(DELETE_ROW).bind(key.as_str()));
     match removed {
         Ok(_) => tracing::debug!(%key, "removed an unfinished upload"),
         Err(err) => tracing::warn!(%key, error = %err, "removed an unfinished upload's object but not its journal row"),
     }
 }
 
-/// The statement the echo's transaction runs: it must remove exactly one
-/// row, or the upload was reclaimed and the echo must not be committed.
-pub(crate) const SETTLE_COMMITTED: &str = "DELETE FROM uploads_in_flight WHERE storage_key = $1";
+/// Removes an upload's row. The echo's transaction runs it too: there it
+/// must remove exactly one row, or the upload was reclaimed and the echo
+/// must not be committed.
+pub(crate) const DELETE_ROW: &str = "DELETE FROM uploads_in_flight WHERE storage_key = $1";
 
 /// What [`reclaim_stopped`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -143,7 +144,7 @@ async fn reclaim_unlocked(db: &Db, storage: &Storage, stopped: Uuid) -> Result<R
     let mut reclaimed = Reclaimed::default();
     for name in keys {
         if discard_named(storage, &name).await {
-            db_run!(db, sqlx::query("DELETE FROM uploads_in_flight WHERE storage_key = $1").bind(&name))?;
+            db_run!(db, sqlx::query(DELETE_ROW).bind(&name))?;
             reclaimed.removed += 1;
         } else {
             reclaimed.failed += 1;
@@ -170,7 +171,7 @@ async fn reclaim_if_stopped(pool: &sqlx::PgPool, storage: &Storage, other: Uuid)
     let mut reclaimed = Reclaimed::default();
     for name in keys {
         if discard_named(storage, &name).await {
-            sqlx::query("DELETE FROM uploads_in_flight WHERE storage_key = $1").bind(&name).execute(&mut *tx).await?;
+            sqlx::query(DELETE_ROW).bind(&name).execute(&mut *tx).await?;
             reclaimed.removed += 1;
         } else {
             reclaimed.failed += 1;

@@ -178,7 +178,7 @@ pub async fn insert(db: &Db, new: NewEcho<'_>) -> Result<Echo, AppError> {
         on_db!(db, pool => async {
             let mut tx = pool.begin().await?;
             if new.in_flight {
-                let settled = sqlx::query(super::in_flight::SETTLE_COMMITTED)
+                let settled = sqlx::query(super::in_flight::DELETE_ROW)
                     .bind(new.key.as_str())
                     .execute(&mut *tx)
                     .await?

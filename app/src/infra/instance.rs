@@ -121,28 +121,23 @@ async fn keep_holding(options: PgConnectOptions, id: Uuid, connection: PgConnect
             () = stop.cancelled() => break,
             () = tokio::time::sleep(CHECK_EVERY) => {}
         }
-        connection = match connection.take() {
-            Some(mut held) => match tokio::time::timeout(CHECK_TIMEOUT, held.ping()).await {
-                Ok(Ok(())) => Some(held),
-                failed => {
-                    let error = match failed {
-                        Ok(Err(err)) => err.to_string(),
-                        _ => "timed out".to_owned(),
-                    };
-                    tracing::warn!(instance = %id, %error, "lost the instance's PostgreSQL connection; taking its lock again");
-                    None
-                }
-            },
-            None => None,
-        };
-        if connection.is_none() {
-            match hold(&options, id).await {
-                Ok(held) => {
-                    tracing::info!(instance = %id, "holding the instance's lock again");
+        if let Some(mut held) = connection.take() {
+            let error = match tokio::time::timeout(CHECK_TIMEOUT, held.ping()).await {
+                Ok(Ok(())) => {
                     connection = Some(held);
+                    continue;
                 }
-                Err(err) => tracing::warn!(instance = %id, error = %err, "could not take the instance's lock yet"),
+                Ok(Err(err)) => err.to_string(),
+                Err(_) => "timed out".to_owned(),
+            };
+            tracing::warn!(instance = %id, %error, "lost the instance's PostgreSQL connection; taking its lock again");
+        }
+        match hold(&options, id).await {
+            Ok(held) => {
+                tracing::info!(instance = %id, "holding the instance's lock again");
+                connection = Some(held);
             }
+            Err(err) => tracing::warn!(instance = %id, error = %err, "could not take the instance's lock yet"),
         }
     }
     if let Some(held) = connection {

@@ -3,9 +3,9 @@
 //! - An echo whose object is missing cannot play: reported (nothing can
 //!   bring the audio back; a backup can).
 //! - An object no echo (and no upload in progress: a direct upload, or one
-//!   in the uploads journal) refers to is an orphan: reported, and removed with `--repair`. Only objects last
-//!   written longer ago than `--min-age` count: a younger one may belong to
-//!   an upload being decoded right now. Unfinished writes (`.part` files
+//!   in the uploads journal) refers to is an orphan: reported, and removed
+//!   with `--repair`. Only objects last written longer ago than `--min-age`
+//!   count: a younger one may belong to an upload being decoded right now. Unfinished writes (`.part` files
 //!   on local disk) are orphans the same way.
 //!
 //! Exit codes: 0 all consistent (or repaired), 1 problems remain, 3 the
