@@ -22,7 +22,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -33,6 +33,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+use app::accounts::current_user::SessionCookieReader;
 use app::accounts::{oauth, session};
 use app::echoes::probe::{ProbeLimits, Prober};
 use app::echoes::{
@@ -41,7 +42,7 @@ use app::echoes::{
 };
 use app::infra::config::Config;
 use app::infra::db::Db;
-use app::infra::state::AppState;
+use app::infra::state::{AppState, Services};
 use app::infra::storage::{LocalDisk, S3Storage, Storage};
 use app::infra::{client_ip, security_headers};
 use app::{shell, App};
@@ -80,7 +81,20 @@ pub async fn build_state(
     let sms = app::infra::sms::SmsSender::new(&config.sms).await?;
     tracing::info!(sms = ?sms, "text messages go to");
     let recent = Default::default();
-    Ok(AppState { leptos_options, config: Arc::new(config), db, storage, passwords, prober, providers, mailer, sms, recent, draining: Default::default(), instance })
+    Ok(AppState::new(Services {
+        leptos_options,
+        config: Arc::new(config),
+        db,
+        storage,
+        passwords,
+        prober,
+        providers,
+        mailer,
+        sms,
+        recent,
+        draining: Default::default(),
+        instance,
+    }))
 }
 
 /// The probe runs this binary (or `PROBE_EXECUTABLE`) under the configured limits.
@@ -105,7 +119,8 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 /// metrics → request id → tracing span (with the id and matched route) → internal-error log → security
 /// headers → client address → rate limit → CSRF → server-function body
 /// limit → body timeout → CORS → session → session lifetime → a slot for
-/// the caller → server-function status → the route.
+/// the caller → server-function status → the route. The players' audio
+/// route stops after the rate limit (see `app::echoes::audio`).
 pub fn router(state: AppState) -> Router {
     router_with_routes(state, page_routes())
 }
@@ -121,11 +136,10 @@ pub fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteListing>) -> Router {
     let config = state.config.clone();
     let session_store = DbSessionStore::new(&state.db, &state.recent);
+    let session_cookie = session::cookie_name(config.secure_cookies());
     let idle = time::Duration::try_from(config.sessions.idle_timeout).unwrap_or(time::Duration::days(14));
-    let sessions = SessionManagerLayer::new(session_store)
-        // `__Host-`: over https the browser only accepts the cookie when it
-        // is Secure, for this exact host, on every path.
-        .with_name(if config.secure_cookies() { "__Host-echoes_session" } else { "echoes_session" })
+    let sessions = SessionManagerLayer::new(session_store.clone())
+        .with_name(session_cookie)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -143,7 +157,6 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
     let api_routes = api::router(upload_body_limit, config.max_audio_file_size);
     let router = Router::new()
         .route("/echoes", post(upload_echo).layer(DefaultBodyLimit::max(upload_body_limit)))
-        .route("/echoes/{id}/audio", get(serve_audio))
         .route("/auth/{provider}/start", get(oauth::flow::start))
         .route("/auth/{provider}/callback", get(oauth::flow::callback))
         .route("/account/export", get(app::accounts::export::download))
@@ -164,7 +177,14 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
         .layer(cors(&config))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(config.request_timeout_secs)))
         .layer(from_fn(server_fn_body_limit::limit))
-        .layer(from_fn_with_state(same_origin, csrf::refuse_cross_site));
+        .layer(from_fn_with_state(same_origin, csrf::refuse_cross_site))
+        // A player fetches range after range: the audio skips the layers
+        // above (sessions, CSRF, CORS, body limits) and reads the session
+        // cookie itself; the rate limit and the layers below still apply.
+        .route(
+            "/echoes/{id}/audio",
+            get(serve_audio).layer(Extension(SessionCookieReader::new(session_cookie, session_store))),
+        );
     let router = rate_limit::apply(router, &config.limits)
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
         .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))

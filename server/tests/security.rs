@@ -238,9 +238,12 @@ async fn a_session_ends_when_idle_and_after_its_maximum_age() {
         let lifetimes = [("SESSION_IDLE_TIMEOUT", "2s"), ("SESSION_MAX_AGE", "5s")];
         let mut app = TestApp::start(backend, &lifetimes).await;
         app.signed_up("ada@example.org").await;
+        let audio = app.uploaded_echo(app::emotion::Emotion::Calm).await.audio_url();
         // Idle for longer than the timeout: signed out (the stored expiry
-        // has second resolution, hence the margin).
+        // has second resolution, hence the margin). The audio route, which
+        // reads the cookie without the session layer, refuses it too.
         tokio::time::sleep(Duration::from_millis(3200)).await;
+        assert_eq!(app.get(&audio).await.status, StatusCode::UNAUTHORIZED, "an idle session plays nothing");
         assert!(app.me().await.is_none(), "an idle session ends");
 
         // Active: kept alive past the idle timeout…
@@ -252,6 +255,7 @@ async fn a_session_ends_when_idle_and_after_its_maximum_age() {
         }
         // …but not past its maximum age.
         tokio::time::sleep(Duration::from_millis(5200).saturating_sub(signed_in.elapsed())).await;
+        assert_eq!(app.get(&audio).await.status, StatusCode::UNAUTHORIZED, "nor past its maximum age");
         assert!(app.me().await.is_none(), "a session ends at its maximum age, however active");
         app.finish().await;
     }

@@ -11,8 +11,9 @@
 //! token's account is read with the token, every time).
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::{header, request::Parts};
-use tower_sessions::Session;
+use axum::http::{header, request::Parts, HeaderMap};
+use tower_sessions::session::Id;
+use tower_sessions::{Session, SessionStore};
 use uuid::Uuid;
 
 use super::personal_tokens::Scope;
@@ -87,8 +88,8 @@ impl CurrentUser {
 
 /// The bearer token in `Authorization`, if the request sends one. Any
 /// other scheme is refused rather than ignored.
-fn bearer_token(parts: &Parts) -> Result<Option<&str>, AppError> {
-    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let invalid = || AppError::new(ErrorCode::InvalidToken, "Send the token as `Authorization: Bearer <token>`.");
@@ -125,15 +126,8 @@ pub async fn remember_caller(
 }
 
 async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    if let Some(token) = bearer_token(parts)? {
-        let found = tokens::authenticate(state, token).await?;
-        let Some((account, token_id, scope)) = found else {
-            return Err(AppError::new(ErrorCode::InvalidToken, "The token is unknown, expired or revoked."));
-        };
-        if account.disabled {
-            return Err(AppError::account_disabled());
-        }
-        return Ok(Some(CurrentUser { user: account.user, access: Access::Token { token_id, scope } }));
+    if let Some(caller) = token_caller(state, &parts.headers).await? {
+        return Ok(Some(caller));
     }
     let Some(session) = parts.extensions.get::<Session>() else {
         return Ok(None);
@@ -151,6 +145,81 @@ async fn resolve_uncached(parts: &Parts, state: &AppState) -> Result<Option<Curr
             Ok(None)
         }
     }
+}
+
+/// The caller named by an `Authorization: Bearer` token, if one is sent.
+async fn token_caller(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+    let Some(token) = bearer_token(headers)? else {
+        return Ok(None);
+    };
+    let found = tokens::authenticate(state, token).await?;
+    let Some((account, token_id, scope)) = found else {
+        return Err(AppError::new(ErrorCode::InvalidToken, "The token is unknown, expired or revoked."));
+    };
+    if account.disabled {
+        return Err(AppError::account_disabled());
+    }
+    Ok(Some(CurrentUser { user: account.user, access: Access::Token { token_id, scope } }))
+}
+
+/// Reads the caller from the session cookie *without* the session layer,
+/// for the one route a player calls for every range it fetches
+/// (`GET /echoes/{id}/audio`): the layer's cookie jar, its per-request
+/// session object and the lifetime bookkeeping cost more than the answer.
+///
+/// It reads the same store through the same one-second cache, so it lets
+/// through exactly whom the layer would: a logged-out or revoked session, a
+/// disabled or deleted account, a session past its idle expiry or its
+/// maximum age are refused within a second. It never writes: pushing the
+/// idle expiry back and ending a dead session are left to the next page.
+#[derive(Clone)]
+pub struct SessionCookieReader {
+    name: &'static str,
+    store: std::sync::Arc<dyn SessionStore>,
+}
+
+impl SessionCookieReader {
+    pub fn new(name: &'static str, store: impl SessionStore) -> SessionCookieReader {
+        SessionCookieReader { name, store: std::sync::Arc::new(store) }
+    }
+
+    /// The caller of a request with these `headers`: a bearer token's, else
+    /// the session cookie's.
+    pub async fn caller(&self, state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+        if let Some(caller) = token_caller(state, headers).await? {
+            return Ok(Some(caller));
+        }
+        let Some(id) = cookie(headers, self.name).and_then(|value| value.parse::<Id>().ok()) else {
+            return Ok(None);
+        };
+        let record = self.store.load(&id).await.map_err(|e| AppError::unavailable("session store", e))?;
+        let Some(record) = record.filter(|r| r.expiry_date > time::OffsetDateTime::now_utc()) else {
+            return Ok(None);
+        };
+        let user_id = record.data.get(session::USER_ID).and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
+        let Some(user_id) = user_id else {
+            return Ok(None);
+        };
+        let signed_in_at = record.data.get(session::SIGNED_IN_AT).and_then(|v| v.as_i64());
+        let max_age = state.config.sessions.max_age.as_millis() as i64;
+        if signed_in_at.is_some_and(|at| crate::infra::db::now_millis() - at >= max_age) {
+            return Ok(None);
+        }
+        match account(state, user_id).await? {
+            Some(Account { user, disabled: false, .. }) => Ok(Some(CurrentUser { user, access: Access::Session })),
+            Some(Account { disabled: true, .. }) | None => Ok(None),
+        }
+    }
+}
+
+/// The value of the cookie `name`, from any `Cookie` header.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| pair.trim().split_once('=').filter(|(key, _)| *key == name).map(|(_, value)| value))
 }
 
 /// The account `user_id`, as read within the last second.

@@ -34,6 +34,12 @@ pub const MAX_USER_AGENT: usize = 300;
 /// How long a fresh "confirm it's you" counts.
 pub const REAUTHENTICATION_WINDOW_MS: i64 = 5 * 60 * 1000;
 
+/// The session cookie's name. `__Host-`: over https the browser only
+/// accepts the cookie when it is Secure, for this exact host, on every path.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-echoes_session" } else { "echoes_session" }
+}
+
 /// The session of the request being served.
 pub async fn request_session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| AppError::internal("session layer missing", e))

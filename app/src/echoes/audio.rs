@@ -13,10 +13,12 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::Extension;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{parse_echo_id, rows};
+use crate::accounts::current_user::SessionCookieReader;
 use crate::accounts::CurrentUser;
 use crate::error::{AppError, ErrorCode};
 use crate::infra::state::AppState;
@@ -42,15 +44,19 @@ async fn playable(state: &AppState, caller: &CurrentUser, id: uuid::Uuid) -> Res
     Ok(playable)
 }
 
-/// `GET /echoes/{id}/audio`, for the pages' players.
+/// `GET /echoes/{id}/audio`, for the pages' players. It is served outside
+/// the session layer (a player asks for range after range), so the caller
+/// is read from the cookie by `sessions` (see [`SessionCookieReader`]).
 pub async fn serve_audio(
     State(state): State<AppState>,
-    caller: Option<CurrentUser>,
+    Extension(sessions): Extension<SessionCookieReader>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(caller) = caller else {
-        return AppError::unauthenticated().into_response();
+    let caller = match sessions.caller(&state, &headers).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return AppError::unauthenticated().into_response(),
+        Err(err) => return err.into_response(),
     };
     match parse_echo_id(&id) {
         Ok(id) => stream(&state, &caller, id, &headers, IntoResponse::into_response).await,

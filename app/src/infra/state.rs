@@ -13,8 +13,34 @@ use super::storage::Storage;
 use crate::accounts::password_hash::PasswordHasher;
 use crate::echoes::probe::Prober;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every request and every server function it runs, so it is
+/// one reference count: the services themselves are built once.
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What Leptos' axum integration takes from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+/// Everything the server shares, behind [`AppState`].
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
