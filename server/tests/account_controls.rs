@@ -13,15 +13,6 @@ const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 
 const SAFARI: &str =
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
-/// `email` signed in from another browser with `user_agent`.
-async fn second_browser(app: &TestApp, email: &str, user_agent: &'static str) -> TestApp {
-    let mut other = app.client();
-    other.headers.push(("user-agent", user_agent.to_owned()));
-    let response = other.log_in(email, PASSWORD).await;
-    assert!(response.status.is_success(), "{}", response.text());
-    other
-}
-
 async fn devices(app: &mut TestApp) -> Vec<app::accounts::Device> {
     let response = app.call("accounts/devices", &[]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
@@ -56,8 +47,8 @@ on_every_backend! {
     async fn sessions_are_listed_and_can_be_ended(app) {
         app.headers.push(("user-agent", FIREFOX.to_owned()));
         app.signed_up("ada@example.org").await;
-        let mut phone = second_browser(&app, "ada@example.org", SAFARI).await;
-        let mut third = second_browser(&app, "ada@example.org", FIREFOX).await;
+        let mut phone = app.another_browser("ada@example.org", SAFARI).await;
+        let mut third = app.another_browser("ada@example.org", FIREFOX).await;
 
         let list = devices(&mut app).await;
         assert_eq!(list.len(), 3);
@@ -97,7 +88,7 @@ on_every_backend! {
 
     async fn a_password_change_signs_out_everything_else(app) {
         app.signed_up("ada@example.org").await;
-        let mut laptop = second_browser(&app, "ada@example.org", FIREFOX).await;
+        let mut laptop = app.another_browser("ada@example.org", FIREFOX).await;
         let mut script = app.client();
         let tokens: Value =
             script.api("POST", "/auth/login", None, Some(json!({ "email": "ada@example.org", "password": PASSWORD }))).await.json();
@@ -206,7 +197,7 @@ on_every_backend! {
 async fn deletes_everything(app: &mut TestApp, stored: impl Fn(&TestApp) -> usize) {
     app.signed_up("ada@example.org").await;
     let ada = app.me().await.unwrap().id;
-    let mut laptop = second_browser(app, "ada@example.org", FIREFOX).await;
+    let mut laptop = app.another_browser("ada@example.org", FIREFOX).await;
     let made = app.call("accounts/tokens/create", &[("name", "backup"), ("scope", "read")]).await;
     assert!(made.status.is_success(), "{}", made.text());
     for emotion in [app::emotion::Emotion::Calm, app::emotion::Emotion::Joy] {

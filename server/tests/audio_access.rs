@@ -13,14 +13,6 @@ use support::{TestApp, PASSWORD};
 use app::emotion::Emotion;
 use app::error::ErrorCode;
 
-/// Ada's browser, signed in from scratch on `app`'s server.
-async fn browser(app: &TestApp, email: &str) -> TestApp {
-    let mut browser = app.client();
-    let response = browser.log_in(email, PASSWORD).await;
-    assert!(response.status.is_success(), "{}", response.text());
-    browser
-}
-
 fn assert_refused(response: &support::TestResponse, what: &str) {
     assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{what}: {}", response.text());
     assert_eq!(response.error().code, ErrorCode::Unauthenticated, "{what}");
@@ -62,14 +54,14 @@ on_every_backend! {
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
 
         // A log-out: the cookie the browser had stops at once.
-        let mut tab = browser(&app, "ada@example.org").await;
+        let mut tab = app.another_browser("ada@example.org", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0").await;
         let mut kept = tab.same_browser();
         assert_eq!(kept.get(&url).await.status, StatusCode::OK);
         assert!(tab.log_out().await.status.is_success());
         assert_refused(&kept.get(&url).await, "after a log-out");
 
         // A session ended from the account page stops at once.
-        let mut phone = browser(&app, "ada@example.org").await;
+        let mut phone = app.another_browser("ada@example.org", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0").await;
         assert_eq!(phone.get(&url).await.status, StatusCode::OK);
         let ended = app.call("accounts/devices/end", &[("handle", "")]).await;
         assert!(ended.status.is_success(), "{}", ended.text());

@@ -201,8 +201,7 @@ impl SessionCookieReader {
             return Ok(None);
         };
         let signed_in_at = record.data.get(session::SIGNED_IN_AT).and_then(|v| v.as_i64());
-        let max_age = state.config.sessions.max_age.as_millis() as i64;
-        if signed_in_at.is_some_and(|at| crate::infra::db::now_millis() - at >= max_age) {
+        if signed_in_at.is_some_and(|at| session::past_max_age(at, state.config.sessions)) {
             return Ok(None);
         }
         match account(state, user_id).await? {
@@ -218,8 +217,10 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .find_map(|pair| pair.trim().split_once('=').filter(|(key, _)| *key == name).map(|(_, value)| value))
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .flatten()
+        .find(|cookie| cookie.name() == name)
+        .and_then(|cookie| cookie.value_raw())
 }
 
 /// The account `user_id`, as read within the last second.
@@ -246,5 +247,31 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
         resolve(parts, state).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in cookies {
+            headers.append(header::COOKIE, value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others_and_in_any_cookie_header() {
+        let both = headers(&["echoes_flash=uploaded; id=abc123", "theme=dark"]);
+        assert_eq!(cookie(&both, "id"), Some("abc123"));
+        assert_eq!(cookie(&both, "theme"), Some("dark"));
+        let later = headers(&["a=1", "b=2;id=xyz"]);
+        assert_eq!(cookie(&later, "id"), Some("xyz"));
+        // A name that only starts or ends like it, garbage, or nothing at all.
+        assert_eq!(cookie(&headers(&["idx=1; xid=2"]), "id"), None);
+        assert_eq!(cookie(&headers(&[";;; =; id"]), "id"), None);
+        assert_eq!(cookie(&HeaderMap::new(), "id"), None);
     }
 }

@@ -89,6 +89,12 @@ pub async fn reauthenticated_recently(session: &Session) -> Result<bool, AppErro
     Ok(at.is_some_and(|at| crate::infra::db::now_millis() - at < REAUTHENTICATION_WINDOW_MS))
 }
 
+/// Whether a session signed in at `signed_in_at` (ms since the epoch) has
+/// outlived its absolute lifetime.
+pub fn past_max_age(signed_in_at: i64, settings: SessionSettings) -> bool {
+    crate::infra::db::now_millis() - signed_in_at >= settings.max_age.as_millis() as i64
+}
+
 /// Ends a session past its absolute lifetime; pushes an active one's idle
 /// expiry back when the last push is older than `refresh_every`.
 pub async fn keep_within_lifetime(session: &Session, settings: SessionSettings) -> Result<(), AppError> {
@@ -107,7 +113,7 @@ pub async fn keep_within_lifetime(session: &Session, settings: SessionSettings) 
         // A session from before the list of devices: it gets its handle.
         session.insert(HANDLE, Uuid::new_v4()).await.map_err(store)?;
     }
-    if now - signed_in_at >= settings.max_age.as_millis() as i64 {
+    if past_max_age(signed_in_at, settings) {
         tracing::info!("session ended: past its maximum age");
         return session.flush().await.map_err(store);
     }

@@ -319,6 +319,16 @@ impl TestApp {
         TestApp { cookie: None, headers: Vec::new(), ..self.same_browser() }
     }
 
+    /// Another browser of the same server, logged in as `email` (signed up
+    /// already, with [`PASSWORD`]) and naming itself with `user_agent`.
+    pub async fn another_browser(&self, email: &str, user_agent: &str) -> TestApp {
+        let mut other = self.client();
+        other.headers.push(("user-agent", user_agent.to_owned()));
+        let response = other.log_in(email, PASSWORD).await;
+        assert!(response.status.is_success(), "{}", response.text());
+        other
+    }
+
     /// Makes `email` (signed up already) an admin, as `echoes create-admin` does.
     pub async fn make_admin(&self, email: &str) {
         let email = app::accounts::Email::parse(email).expect("email");
