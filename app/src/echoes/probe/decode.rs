@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBuffer, Signal};
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader, Packet};
@@ -103,7 +103,7 @@ fn decode_with_symphonia(
     let mut decoder = symphonia::default::get_codecs().make(params, &DecoderOptions::default())?;
     let mut frames: u64 = 0;
     let mut rate = params.sample_rate.unwrap_or(0);
-    let mut samples: Option<SampleBuffer<f32>> = None;
+    let mut samples: Option<AudioBuffer<f32>> = None;
     while let Some(packet) = next_packet(format, track)? {
         let decoded = match decoder.decode(&packet) {
             Ok(decoded) => decoded,
@@ -113,14 +113,15 @@ fn decode_with_symphonia(
         };
         let spec = *decoded.spec();
         rate = spec.rate;
+        // Converted plane by plane (no interleaving), into a buffer kept
+        // while the packets keep their shape.
         let buffer = match &mut samples {
-            Some(buffer) if buffer.capacity() >= decoded.capacity() * spec.channels.count() => buffer,
-            _ => samples.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+            Some(buffer) if buffer.capacity() >= decoded.capacity() && *buffer.spec() == spec => buffer,
+            _ => samples.insert(AudioBuffer::new(decoded.capacity() as u64, spec)),
         };
-        buffer.copy_interleaved_ref(decoded);
-        let channels = spec.channels.count().max(1);
-        frames += (buffer.samples().len() / channels) as u64;
-        peaks.push(buffer.samples(), channels);
+        decoded.convert(buffer);
+        frames += buffer.frames() as u64;
+        peaks.push_planes(buffer.planes().planes());
         limit.check(frames, rate)?;
     }
     Ok((frames, rate))

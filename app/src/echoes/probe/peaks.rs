@@ -30,10 +30,27 @@ impl Default for PeakCollector {
 impl PeakCollector {
     /// Adds interleaved samples of `channels` channels.
     pub fn push(&mut self, interleaved: &[f32], channels: usize) {
-        for frame in interleaved.chunks(channels.max(1)) {
-            let loudest = frame.iter().fold(0f32, |m, s| m.max(s.abs()));
-            self.current = self.current.max(loudest);
-            self.in_current += 1;
+        let channels = channels.max(1);
+        let frames = interleaved.len().div_ceil(channels);
+        self.fold(frames, |from, to| loudest(&interleaved[from * channels..(to * channels).min(interleaved.len())]));
+    }
+
+    /// Adds the same frames of each channel, one plane per channel (as
+    /// decoders hand them out, with no interleaving copy).
+    pub fn push_planes(&mut self, planes: &[&[f32]]) {
+        let frames = planes.iter().map(|plane| plane.len()).min().unwrap_or(0);
+        self.fold(frames, |from, to| planes.iter().map(|plane| loudest(&plane[from..to])).fold(0.0, f32::max));
+    }
+
+    /// Takes `frames` frames a bin's worth at a time: `loudest_in(from, to)`
+    /// is the largest magnitude of frames `from..to`.
+    fn fold(&mut self, frames: usize, mut loudest_in: impl FnMut(usize, usize) -> f32) {
+        let mut at = 0;
+        while at < frames {
+            let take = usize::try_from(self.span - self.in_current).unwrap_or(usize::MAX).min(frames - at);
+            self.current = self.current.max(loudest_in(at, at + take));
+            self.in_current += take as u64;
+            at += take;
             if self.in_current == self.span {
                 self.close_bin();
             }
@@ -82,6 +99,26 @@ impl PeakCollector {
     }
 }
 
+/// The largest magnitude in `samples`, NaN ignored. Eight running maxima
+/// written as comparisons (which skip NaN) let the compiler use vector
+/// instructions: this is most of a probe's work.
+fn loudest(samples: &[f32]) -> f32 {
+    let keep_louder = |max: &mut f32, sample: &f32| {
+        let magnitude = sample.abs();
+        if magnitude > *max {
+            *max = magnitude;
+        }
+    };
+    let mut lanes = [0f32; 8];
+    let mut chunks = samples.chunks_exact(lanes.len());
+    for chunk in &mut chunks {
+        lanes.iter_mut().zip(chunk).for_each(|(max, sample)| keep_louder(max, sample));
+    }
+    let mut max = 0f32;
+    lanes.iter().chain(chunks.remainder()).for_each(|sample| keep_louder(&mut max, sample));
+    max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +157,29 @@ mod tests {
         let peaks = collector.finish();
         assert!(peaks[..95].iter().all(|p| (55..=58).contains(p)), "{:?}", &peaks[..95]);
         assert!(peaks[105..].iter().all(|p| *p == 255), "{:?}", &peaks[105..]);
+    }
+
+    #[test]
+    fn planes_and_interleaved_frames_give_the_same_waveform() {
+        let left: Vec<f32> = (0..100_000).map(|i| ((i as f32) / 900.0).sin() * 0.7).collect();
+        let right: Vec<f32> = (0..100_000).map(|i| -((i as f32) / 3000.0).cos() * 0.4).collect();
+        let interleaved: Vec<f32> = left.iter().zip(&right).flat_map(|(l, r)| [*l, *r]).collect();
+        let (mut planar, mut mixed) = (PeakCollector::default(), PeakCollector::default());
+        // In packets of uneven sizes, as decoders hand them out.
+        for (from, to) in [(0, 1), (1, 4_000), (4_000, 4_097), (4_097, 100_000)] {
+            planar.push_planes(&[&left[from..to], &right[from..to]]);
+            mixed.push(&interleaved[from * 2..to * 2], 2);
+        }
+        assert_eq!(planar.in_current, mixed.in_current);
+        assert_eq!(planar.finish(), mixed.finish());
+    }
+
+    #[test]
+    fn loudness_ignores_nan_and_sign() {
+        assert_eq!(loudest(&[0.25, f32::NAN, -0.5, 0.0]), 0.5);
+        assert_eq!(loudest(&[-0.0]), 0.0);
+        assert_eq!(loudest(&[]), 0.0);
+        assert_eq!(loudest(&[f32::NEG_INFINITY, 1.0]), f32::INFINITY);
     }
 
     #[test]
