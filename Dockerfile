@@ -23,7 +23,7 @@ WORKDIR /src
 COPY . .
 ENV PATH=/src/end2end/node_modules/.bin:$PATH \
     CARGO_TARGET_DIR=/src/target
-RUN cargo leptos build --release --precompress \
+RUN cargo leptos build --release --precompress --split \
  && install -D target/release/echoes /out/echoes \
  && cp -r target/site /out/site
 

@@ -21,7 +21,7 @@ fi
 cargo test -p server
 
 say "Release build"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 cargo build -p testkit --bins
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then

@@ -23,16 +23,16 @@ pub mod infra;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 use accounts::me;
 use components::nav::Nav;
-use pages::{
-    AccountPage, AdminPage, EchoDetailPage, HomePage, LogInPage, MyEchoesPage, NotFoundPage, RecordPage, SignInFailedPage,
-    SignUpPage,
-    UploadPage,
+use pages::lazy::{
+    AccountRoute, AdminRoute, ChangeEmailRoute, EchoDetailRoute, ForgotPasswordRoute, LogInRoute, MyEchoesRoute,
+    RecordRoute, ResetPasswordRoute, SecondStepRoute, SignInFailedRoute, SignInWithCodeRoute, SignUpRoute, UploadRoute,
+    VerifyEmailRoute,
 };
-use pages::{ChangeEmailPage, ForgotPasswordPage, ResetPasswordPage, SecondStepPage, SignInWithCodePage, VerifyEmailPage};
+use pages::{HomePage, NotFoundPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -107,21 +107,21 @@ pub fn App() -> impl IntoView {
                 <flash::FlashMessage/>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/code") view=SignInWithCodePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/two-factor") view=SecondStepPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/echoes") view=MyEchoesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/upload") view=UploadPage ssr=SsrMode::Async/>
-                    <Route path=path!("/record") view=RecordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/echoes/:id") view=EchoDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=path!("/auth/failed") view=SignInFailedPage ssr=SsrMode::Async/>
-                    <Route path=path!("/change-email") view=ChangeEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LogInRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/code") view={Lazy::<SignInWithCodeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login/two-factor") view={Lazy::<SecondStepRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/echoes") view={Lazy::<MyEchoesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/upload") view={Lazy::<UploadRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/record") view={Lazy::<RecordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/echoes/:id") view={Lazy::<EchoDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/auth/failed") view={Lazy::<SignInFailedRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/change-email") view={Lazy::<ChangeEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -255,8 +255,8 @@ pub fn Moment(millis: i64, zone: TimeZone, #[prop(optional)] relative: bool) -> 
     }
 }
 
-/// Once hydrated: when the signed-in person has no zone yet, keeps the
-/// browser's, then shows the page again in it. Renders nothing.
+/// Once the page has hydrated: when the signed-in person has no zone yet,
+/// keeps the browser's, then shows the page again in it. Renders nothing.
 #[component]
 pub fn DetectTimeZone() -> impl IntoView {
     #[cfg(feature = "hydrate")]
@@ -265,6 +265,11 @@ pub fn DetectTimeZone() -> impl IntoView {
         let auth = expect_context::<crate::AuthChanged>();
         let asked = StoredValue::new(false);
         Effect::new(move |_| {
+            // Not before: fetching the user again would race the hydration
+            // of a page whose chunk is still loading.
+            if !crate::browser::hydration::finished() {
+                return;
+            }
             let Some(Ok(Some(me))) = user.get() else { return };
             if me.time_zone.is_some() || asked.get_value() {
                 return;

@@ -120,7 +120,8 @@ fn probe_limits(config: &Config) -> anyhow::Result<ProbeLimits> {
 /// headers → client address → rate limit → CSRF → server-function body
 /// limit → body timeout → CORS → session → session lifetime → a slot for
 /// the caller → server-function status → the route. The players' audio
-/// route stops after the rate limit (see `app::echoes::audio`).
+/// route stops after the rate limit (see `app::echoes::audio`); the static
+/// assets under `/pkg/` before it.
 pub fn router(state: AppState) -> Router {
     router_with_routes(state, page_routes())
 }
@@ -185,7 +186,12 @@ pub fn router_with_routes(state: AppState, routes: Vec<leptos_axum::AxumRouteLis
             "/echoes/{id}/audio",
             get(serve_audio).layer(Extension(SessionCookieReader::new(session_cookie, session_store))),
         );
+    // The scripts, WASM chunks and styles are static: a first visit fetches
+    // a dozen at once, more than a burst allows. They are served before the
+    // rate limit and the session, straight from disk (precompressed).
+    let assets = leptos_axum::site_pkg_dir_service(&state.leptos_options);
     let router = rate_limit::apply(router, &config.limits)
+        .route_service(&leptos_axum::site_pkg_dir_service_route_path(&state.leptos_options), assets)
         .layer(from_fn_with_state(Arc::new(config.trusted_proxies.clone()), client_ip::remember))
         .layer(from_fn_with_state(config.secure_cookies(), security_headers::add))
         .layer(from_fn(error_log::log_internal_errors))

@@ -92,3 +92,31 @@ fn sigterm_stops_the_server_within_its_grace_period_despite_a_stuck_request() {
     assert!(started.elapsed() >= Duration::from_millis(900), "it waited for the request first");
     drop(stuck);
 }
+
+/// One GET on a fresh connection; the whole answer as text.
+fn get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn the_static_assets_of_a_first_visit_are_not_rate_limited_but_everything_else_is() {
+    // A page that loads its WASM in chunks fetches many files at once.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/chunk.js"), "export const chunk = 1;").unwrap();
+    let site_root = site.path().display().to_string();
+    let server = start(&[("LEPTOS_SITE_ROOT", &site_root), ("RATE_LIMIT_PER_SECOND", "1"), ("RATE_LIMIT_BURST", "3")]);
+    for n in 0..20 {
+        let answer = get(server.port, "/pkg/chunk.js");
+        assert!(answer.starts_with("HTTP/1.1 200"), "asset request {n}: {answer}");
+        assert!(answer.ends_with("export const chunk = 1;"), "{answer}");
+    }
+    assert!(get(server.port, "/pkg/missing.js").starts_with("HTTP/1.1 404"));
+    let statuses: Vec<String> =
+        (0..6).map(|_| get(server.port, "/health").lines().next().unwrap_or_default().to_owned()).collect();
+    assert!(statuses.iter().any(|s| s.starts_with("HTTP/1.1 429")), "{statuses:?}");
+}

@@ -6,6 +6,7 @@ mod change_email;
 mod echo_detail;
 mod forgot_password;
 mod home;
+pub mod lazy;
 mod log_in;
 mod my_echoes;
 mod not_found;
