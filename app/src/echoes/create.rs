@@ -1,7 +1,8 @@
 //! Creating an echo — the one place it happens, whichever way the audio
 //! arrived (a form or API upload streamed through the server, or a direct
 //! upload to S3 copied to its key). The audio is already stored; here it
-//! is decoded in the sandbox (its real length and waveform; audio that
+//! is decoded in the sandbox (unless an upload to local disk decoded it
+//! while storing it) (its real length and waveform; audio that
 //! cannot be decoded or is too long is refused) and the row is written.
 //! Removing the object when this fails is the caller's business: only the
 //! caller knows whether a retry could still use it.
@@ -9,6 +10,7 @@
 use uuid::Uuid;
 
 use super::format::AudioFormat;
+use super::probe::AudioProbe;
 use super::rows::{self, NewEcho};
 use super::{Echo, EchoMetadata};
 use crate::accounts::CurrentUser;
@@ -23,6 +25,8 @@ pub struct StoredAudio<'a> {
     pub size: u64,
     /// Streamed in under a row of the uploads journal (see `in_flight`).
     pub in_flight: bool,
+    /// Decoded already, while it was being stored; otherwise it is here.
+    pub probed: Option<AudioProbe>,
 }
 
 pub async fn create(
@@ -33,7 +37,10 @@ pub async fn create(
     metadata: &EchoMetadata,
 ) -> Result<Echo, AppError> {
     owner.require_write()?;
-    let probe = super::probe::probe_stored(&state.prober, &state.storage, audio.key, audio.format.extension()).await?;
+    let probe = match audio.probed {
+        Some(probe) => probe,
+        None => super::probe::probe_stored(&state.prober, &state.storage, audio.key, audio.format.extension()).await?,
+    };
     let new = NewEcho {
         id,
         user_id: owner.id(),

@@ -247,7 +247,7 @@ pub async fn complete(
             return refuse(super::not_audio()).await;
         }
     };
-    let audio = StoredAudio { key: &key, format, size: object.size, in_flight: false };
+    let audio = StoredAudio { key: &key, format, size: object.size, in_flight: false, probed: None };
     let echo = match create::create(state, caller, id, audio, &metadata).await {
         Ok(echo) => echo,
         Err(err) if err.code == ErrorCode::Validation => {

@@ -4,7 +4,8 @@
 //! Memory stays flat whatever the file size: the body is never buffered,
 //! only the first bytes are held to sniff the real format. The size cap is
 //! enforced while streaming (and up front from Content-Length). The echo row
-//! is written only after the object is durable; if anything fails after the
+//! is written only after the object is durable (on local disk the complete
+//! file is decoded while it is flushed to disk, not after); if anything fails after the
 //! object was written, the object is deleted again — and if the server dies
 //! meanwhile, the uploads journal (`in_flight`) has it removed later.
 //!
@@ -100,8 +101,11 @@ pub async fn receive(state: &AppState, caller: &CurrentUser, request: Request) -
     let mut stored: Option<StoredAudio> = None;
     let outcome = async {
         let metadata = read_form(state, caller.id(), echo_id, &mut multipart, &mut stored, caller.time_zone()).await?;
-        let audio = stored.as_ref().ok_or_else(no_file)?;
-        let audio = Audio { key: &audio.key, format: audio.format, size: audio.size, in_flight: true };
+        let audio = stored.as_mut().ok_or_else(no_file)?;
+        // Refused only now, after the form's own mistakes, as before the
+        // audio was decoded while it was stored.
+        let probed = audio.probed.take().transpose()?;
+        let audio = Audio { key: &audio.key, format: audio.format, size: audio.size, in_flight: true, probed };
         create::create(state, caller, echo_id, audio, &metadata).await
     }
     .await;
@@ -127,6 +131,9 @@ struct StoredAudio {
     format: AudioFormat,
     size: u64,
     journal: super::in_flight::InFlight,
+    /// What decoding it said, on local disk (where it is decoded while
+    /// the file is flushed to disk).
+    probed: Option<Result<super::probe::AudioProbe, AppError>>,
 }
 
 /// Reads every field, storing the audio as it streams past. Metadata is
@@ -214,8 +221,14 @@ async fn store_audio(
     let cap = state.config.max_audio_file_size;
     let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
     let journal = super::in_flight::begin(state, &key).await?;
-    let size = match state.storage.put_stream(&key, Box::pin(body), cap).await {
-        Ok(size) => size,
+    // The complete file is decoded while it is flushed to disk, rather
+    // than after (on a 105 MB WAV the two take about as long).
+    let extension = format.extension();
+    let decode = |path: std::path::PathBuf| async move {
+        super::probe::probe_path(&state.prober, &path, extension).await
+    };
+    let (size, probed) = match state.storage.put_stream_and_inspect(&key, Box::pin(body), cap, decode).await {
+        Ok(stored) => stored,
         Err(err) => {
             journal.abandon().await;
             return Err(match err {
@@ -225,7 +238,7 @@ async fn store_audio(
             });
         }
     };
-    Ok(StoredAudio { key, format, size, journal })
+    Ok(StoredAudio { key, format, size, journal, probed })
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> AppError {

@@ -61,10 +61,16 @@ pub async fn probe_stored(
             copied.path().to_path_buf()
         }
     };
+    probe_path(prober, &path, extension).await
+}
+
+/// Probes the complete file at `path` in the sandbox: what `path` is
+/// refused for, as people are told it.
+pub async fn probe_path(prober: &Prober, path: &std::path::Path, extension: &str) -> Result<AudioProbe, AppError> {
     let started = std::time::Instant::now();
-    match prober.probe(&path, extension).await {
+    match prober.probe(path, extension).await {
         Ok(probe) => {
-            tracing::debug!(%key, duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
+            tracing::debug!(duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
             Ok(probe)
         }
         Err(failure) => Err(refusal(failure)),

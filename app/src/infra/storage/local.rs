@@ -48,9 +48,28 @@ impl LocalDisk {
         self.root.join(key.as_str())
     }
 
-    pub async fn put_stream<S>(&self, key: &ObjectKey, mut body: S, max_bytes: u64) -> Result<u64, PutError>
+    pub async fn put_stream<S>(&self, key: &ObjectKey, body: S, max_bytes: u64) -> Result<u64, PutError>
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    {
+        let (written, ()) = self.put_stream_and_inspect(key, body, max_bytes, |_| async {}).await?;
+        Ok(written)
+    }
+
+    /// [`put_stream`](Self::put_stream), running `inspect` on the complete
+    /// file while it is flushed to disk (the flush is most of a large
+    /// write). The object appears at `key` only once both are done.
+    pub async fn put_stream_and_inspect<S, F, Fut, T>(
+        &self,
+        key: &ObjectKey,
+        mut body: S,
+        max_bytes: u64,
+        inspect: F,
+    ) -> Result<(u64, T), PutError>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = T>,
     {
         let path = self.path_of(key);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
@@ -69,7 +88,9 @@ impl LocalDisk {
             }
             file.write_all(&chunk).await.map_err(PutError::Storage)?;
         }
-        file.sync_all().await.map_err(PutError::Storage)?;
+        file.flush().await.map_err(PutError::Storage)?;
+        let (synced, inspected) = tokio::join!(file.sync_all(), inspect(temp.clone()));
+        synced.map_err(PutError::Storage)?;
         drop(file);
         tokio::fs::rename(&temp, &path).await.map_err(PutError::Storage)?;
         guard.0 = None;
@@ -77,7 +98,7 @@ impl LocalDisk {
         if let Ok(dir) = tokio::fs::File::open(&dir).await {
             let _ = dir.sync_all().await;
         }
-        Ok(written)
+        Ok((written, inspected))
     }
 
     /// The object's bytes, or the `range` of them. Opening, seeking and
@@ -224,5 +245,31 @@ fn not_found_or_io(err: std::io::Error) -> StorageError {
         StorageError::NotFound
     } else {
         StorageError::Io(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_inspection_sees_the_complete_file_before_the_object_appears() {
+        let root = tempfile::tempdir().unwrap();
+        let disk = LocalDisk::new(root.path()).unwrap();
+        let key = ObjectKey::for_echo(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), "wav");
+        let chunks: Vec<std::io::Result<Bytes>> =
+            (0..40u8).map(|i| Ok(Bytes::from(vec![i; 64 * 1024 + usize::from(i)]))).collect();
+        let expected: Vec<u8> = chunks.iter().flat_map(|c| c.as_ref().unwrap().to_vec()).collect();
+        let target = disk.path_of(&key);
+        let (written, (seen, object_existed)) = disk
+            .put_stream_and_inspect(&key, futures::stream::iter(chunks), u64::MAX, |path| async move {
+                (std::fs::read(path).unwrap(), target.exists())
+            })
+            .await
+            .unwrap();
+        assert_eq!(written, expected.len() as u64);
+        assert!(seen == expected, "the inspection read {} of {} bytes", seen.len(), expected.len());
+        assert!(!object_existed, "the object appears only after the inspection");
+        assert_eq!(std::fs::read(disk.path_of(&key)).unwrap(), expected);
     }
 }

@@ -105,6 +105,31 @@ impl Storage {
         }
     }
 
+    /// [`put_stream`](Self::put_stream), and on local disk `inspect` run on
+    /// the complete file while it is flushed to disk (`None` from S3, where
+    /// there is no file here to look at).
+    pub async fn put_stream_and_inspect<S, F, Fut, T>(
+        &self,
+        key: &ObjectKey,
+        body: S,
+        max_bytes: u64,
+        inspect: F,
+    ) -> Result<(u64, Option<T>), PutError>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+        F: FnOnce(std::path::PathBuf) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        match self {
+            Storage::Local(disk) => {
+                let (written, inspected) =
+                    disk.put_stream_and_inspect(key, body, max_bytes, |path| async { Some(inspect(path).await) }).await?;
+                Ok((written, inspected))
+            }
+            Storage::S3(s3) => Ok((s3.put_stream(key, body, max_bytes).await?, None)),
+        }
+    }
+
     /// Every object in the store (for local disk, every file under the
     /// folder, unfinished writes included), in no particular order.
     pub async fn list_all(&self) -> Result<Vec<ListedObject>, StorageError> {
