@@ -8,7 +8,7 @@ mod support;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
-use support::{TestApp, PASSWORD};
+use support::PASSWORD;
 
 use app::emotion::Emotion;
 use app::error::ErrorCode;
