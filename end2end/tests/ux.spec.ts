@@ -397,6 +397,9 @@ test('the header fits a phone on one line, the same height signed in and out', a
   const signedOut = (await page.locator('.site-header').boundingBox())!.height;
   await signUp(page, uniqueEmail('phone'), 'correct horse battery', 'A Rather Long Display Name');
   await waitForHydration(page);
+  // Signed up in the hydrated page: the header shows the person once the
+  // user is fetched again; measure it then.
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
   expect(await expectHeaderFits(page, 'signed in')).toEqual(
     expect.arrayContaining(['Echoes', 'My echoes', 'Record', 'Upload', 'A Rather Long Display Name', 'Log out']),
   );
