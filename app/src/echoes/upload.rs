@@ -4,8 +4,8 @@
 //! Memory stays flat whatever the file size: the body is never buffered,
 //! only the first bytes are held to sniff the real format. The size cap is
 //! enforced while streaming (and up front from Content-Length). The echo row
-//! is written only after the object is durable (on local disk the complete
-//! file is decoded while it is flushed to disk, not after); if anything fails after the
+//! is written only after the object is durable (the audio is decoded while
+//! it arrives, or on local disk while it is flushed); if anything fails after the
 //! object was written, the object is deleted again — and if the server dies
 //! meanwhile, the uploads journal (`in_flight`) has it removed later.
 //!
@@ -131,8 +131,8 @@ struct StoredAudio {
     format: AudioFormat,
     size: u64,
     journal: super::in_flight::InFlight,
-    /// What decoding it said, on local disk (where it is decoded while
-    /// the file is flushed to disk).
+    /// What decoding it said, when it was decoded on its way to storage
+    /// (`None` leaves it to `create`).
     probed: Option<Result<super::probe::AudioProbe, AppError>>,
 }
 
@@ -221,13 +221,23 @@ async fn store_audio(
     let cap = state.config.max_audio_file_size;
     let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
     let journal = super::in_flight::begin(state, &key).await?;
-    // The complete file is decoded while it is flushed to disk, rather
-    // than after (on a 105 MB WAV the two take about as long).
-    let extension = format.extension();
-    let decode = |path: std::path::PathBuf| async move {
-        super::probe::probe_path(&state.prober, &path, extension).await
+    // The audio is decoded while it arrives when it can be; otherwise the
+    // complete file is, while it is flushed to disk (on a 105 MB WAV the
+    // two take about as long). From S3, `create` decodes the stored object.
+    let (body, streamed) = super::probe::decode_while_stored(&state.prober, format, body.boxed());
+    let decode = |path: Option<std::path::PathBuf>| {
+        let key = &key;
+        async move {
+            use super::probe::{probe_path, StreamedAnswer};
+            match streamed.answer(key).await {
+                StreamedAnswer::Settled(answer) => Some(answer),
+                StreamedAnswer::DecodeFile(slot) => {
+                    Some(probe_path(&state.prober, &path?, format.extension(), key, slot).await)
+                }
+            }
+        }
     };
-    let (size, probed) = match state.storage.put_stream_and_inspect(&key, Box::pin(body), cap, decode).await {
+    let (size, probed) = match state.storage.put_stream_and_inspect(&key, body, cap, decode).await {
         Ok(stored) => stored,
         Err(err) => {
             journal.abandon().await;

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+/// A taken slot, given back when dropped.
+pub type Slot<'a> = SemaphorePermit<'a>;
+
 #[derive(Clone)]
 pub struct Slots {
     inner: Arc<Inner>,
@@ -52,8 +55,13 @@ impl Slots {
         self.inner.slots.available_permits()
     }
 
+    /// A slot if one is free now, without queueing for it.
+    pub fn try_acquire(&self) -> Option<Slot<'_>> {
+        self.inner.slots.try_acquire().ok()
+    }
+
     /// A slot, held until the permit is dropped.
-    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, Busy> {
+    pub async fn acquire(&self) -> Result<Slot<'_>, Busy> {
         if let Ok(permit) = self.inner.slots.try_acquire() {
             return Ok(permit);
         }

@@ -44,7 +44,22 @@ impl From<SymphoniaError> for ProbeError {
 /// Blocking, and for hostile input: call it in the sandboxed child only.
 pub fn probe_file(path: &Path, extension: &str, max_secs: u64) -> Result<AudioProbe, ProbeError> {
     let file = std::fs::File::open(path)?;
-    let source = MediaSourceStream::new(Box::new(file), Default::default());
+    probe_source(MediaSourceStream::new(Box::new(file), Default::default()), extension, max_secs)
+}
+
+/// [`probe_file`] on bytes read once from start to end, with no seeking:
+/// an upload as it arrives. Formats that must seek (an MP4 whose index
+/// comes after its audio) fail here and are probed from the file instead.
+pub fn probe_stream(
+    reader: impl std::io::Read + Send + Sync + 'static,
+    extension: &str,
+    max_secs: u64,
+) -> Result<AudioProbe, ProbeError> {
+    let source = symphonia::core::io::ReadOnlySource::new(reader);
+    probe_source(MediaSourceStream::new(Box::new(source), Default::default()), extension, max_secs)
+}
+
+fn probe_source(source: MediaSourceStream, extension: &str, max_secs: u64) -> Result<AudioProbe, ProbeError> {
     let mut hint = Hint::new();
     hint.with_extension(extension);
     let options = FormatOptions { enable_gapless: true, ..Default::default() };

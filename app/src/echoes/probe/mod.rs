@@ -9,19 +9,23 @@
 //!
 //! Decoding reads hostile bytes, so it never runs in the server process:
 //! [`sandbox`] runs it in a child under OS limits, a bounded number at a
-//! time. Audio that cannot be decoded, or is longer than
+//! time. An upload is decoded while it arrives where it can be
+//! ([`while_uploaded`]), else from its stored file. Audio that cannot be decoded, or is longer than
 //! `MAX_AUDIO_DURATION_SECONDS`, is refused and nothing is kept.
 
 mod decode;
 mod peaks;
 pub mod sandbox;
+mod while_uploaded;
 
-pub use decode::{probe_file, ProbeError};
+pub use decode::{probe_file, probe_stream, ProbeError};
 pub use peaks::PEAK_BUCKETS;
-pub use sandbox::{ProbeFailure, ProbeLimits, Prober, CHILD_SUBCOMMAND};
+pub use sandbox::{ProbeFailure, ProbeLimits, Prober, StreamingProbe, CHILD_SUBCOMMAND};
+pub use while_uploaded::{decode_while_stored, decodes_in_one_pass, Streamed, StreamedAnswer};
 
 use crate::display::human_duration;
 use crate::error::{AppError, ErrorCode};
+use crate::infra::slots::Slot;
 use crate::infra::storage::{ObjectKey, Storage};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,16 +65,23 @@ pub async fn probe_stored(
             copied.path().to_path_buf()
         }
     };
-    probe_path(prober, &path, extension).await
+    probe_path(prober, &path, extension, key, None).await
 }
 
 /// Probes the complete file at `path` in the sandbox: what `path` is
 /// refused for, as people are told it.
-pub async fn probe_path(prober: &Prober, path: &std::path::Path, extension: &str) -> Result<AudioProbe, AppError> {
+/// `key` names the object in the log; `slot` is one the caller holds.
+pub async fn probe_path(
+    prober: &Prober,
+    path: &std::path::Path,
+    extension: &str,
+    key: &ObjectKey,
+    slot: Option<Slot<'_>>,
+) -> Result<AudioProbe, AppError> {
     let started = std::time::Instant::now();
-    match prober.probe(path, extension).await {
+    match prober.probe(path, extension, slot).await {
         Ok(probe) => {
-            tracing::debug!(duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
+            tracing::debug!(%key, duration_ms = probe.duration_ms, took_ms = started.elapsed().as_millis() as u64, "probed");
             Ok(probe)
         }
         Err(failure) => Err(refusal(failure)),
@@ -78,13 +89,13 @@ pub async fn probe_path(prober: &Prober, path: &std::path::Path, extension: &str
 }
 
 /// What a person is told when their audio could not be probed.
-fn refusal(failure: ProbeFailure) -> AppError {
+pub(super) fn refusal(failure: ProbeFailure) -> AppError {
     match failure {
         ProbeFailure::TooLong { max_secs } => AppError::invalid(
             "audio",
             format!("The recording is longer than the {} limit. Trim it and try again.", human_duration(max_secs)),
         ),
-        ProbeFailure::Undecodable(reason) => {
+        ProbeFailure::Undecodable(reason) | ProbeFailure::Stopped(reason) => {
             tracing::info!(%reason, "audio refused: cannot be decoded");
             AppError::invalid(
                 "audio",

@@ -9,6 +9,11 @@
 //!
 //! A decoder that panics, aborts on a huge allocation, loops or runs out of
 //! CPU takes down only its child; the upload then gets a clear 422.
+//!
+//! An upload can also be decoded while it arrives ([`Prober::stream`]): the
+//! child reads the bytes from a pipe as they are stored, so its answer is
+//! ready about when the last byte is. That takes a slot only if one is
+//! free at once, so slow uploads never hold the decoders others wait for.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -18,12 +23,18 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncReadExt;
 
-use super::decode::{probe_file, ProbeError};
+use super::decode::{probe_file, probe_stream, ProbeError};
 use super::AudioProbe;
-use crate::infra::slots::Slots;
+use crate::infra::slots::{Slot, Slots};
 
-/// `echoes probe-audio <extension> <max-seconds> <memory-mb> <cpu-seconds> <file>`
+/// `echoes probe-audio <extension> <max-seconds> <memory-mb> <cpu-seconds> <file>`,
+/// where a file of `-` is the child's standard input.
 pub const CHILD_SUBCOMMAND: &str = "probe-audio";
+const STDIN: &str = "-";
+/// A decoder fed while an upload arrives that takes longer than this to
+/// accept the next piece is given up (the upload goes on, and is decoded
+/// from the stored file instead): it must never hold an upload back.
+const MAX_FEED_STALL: Duration = Duration::from_secs(2);
 /// The child's answer is a duration and 200 peaks: far below this.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 /// Enough of the child's stderr to log why it died.
@@ -45,14 +56,29 @@ enum Answer {
 pub enum ProbeFailure {
     #[error("the audio is longer than {max_secs} s")]
     TooLong { max_secs: u64 },
+    /// The decoder read the file and says why it cannot decode it.
     #[error("the audio cannot be decoded: {0}")]
     Undecodable(String),
+    /// The decoder was stopped: it ran past its time, or hit a limit or
+    /// crashed on the file.
+    #[error("the decoder stopped: {0}")]
+    Stopped(String),
     /// Every slot is taken and the queue is full (or waited too long).
     #[error("too many probes at once")]
     Busy,
     /// The child could not be started: our problem, not the file's.
     #[error("cannot run the probe: {0}")]
     Failed(std::io::Error),
+}
+
+impl ProbeFailure {
+    /// Whether decoding the stored file might answer otherwise than
+    /// decoding the upload as it arrived did: when the decoder said it
+    /// cannot read the stream (it may need to seek) or could not be run.
+    /// A decoder that ran out of time or limits would on the file too.
+    pub fn file_may_differ(&self) -> bool {
+        matches!(self, ProbeFailure::Undecodable(_) | ProbeFailure::Failed(_))
+    }
 }
 
 /// Limits for every probe, from configuration.
@@ -96,43 +122,74 @@ impl Prober {
         self.limits.concurrency.max(1).saturating_sub(self.slots.free())
     }
 
-    /// Decodes the file at `path` in a sandboxed child. Dropping the future
-    /// kills the child.
-    pub async fn probe(&self, path: &Path, extension: &str) -> Result<AudioProbe, ProbeFailure> {
-        let Ok(_slot) = self.slots.acquire().await else {
-            metrics::counter!("echoes_probes_total", "outcome" => "busy").increment(1);
-            return Err(ProbeFailure::Busy);
+    /// Decodes the file at `path` in a sandboxed child, in `slot` if the
+    /// caller holds one already, else in the next free one. Dropping the
+    /// future kills the child.
+    pub async fn probe(&self, path: &Path, extension: &str, slot: Option<Slot<'_>>) -> Result<AudioProbe, ProbeFailure> {
+        let _slot = match slot {
+            Some(slot) => slot,
+            None => match self.slots.acquire().await {
+                Ok(slot) => slot,
+                Err(_) => {
+                    metrics::counter!("echoes_probes_total", "outcome" => "busy").increment(1);
+                    return Err(ProbeFailure::Busy);
+                }
+            },
         };
         let started = std::time::Instant::now();
-        let result = self.decode_in_child(path, extension).await;
-        let outcome = match &result {
-            Ok(_) => "decoded",
-            Err(ProbeFailure::TooLong { .. }) => "too_long",
-            Err(ProbeFailure::Undecodable(_)) => "undecodable",
-            Err(_) => "failed",
+        let result = match self.spawn(extension, Some(path)) {
+            Ok(child) => self.answer(child).await,
+            Err(err) => Err(err),
         };
-        metrics::counter!("echoes_probes_total", "outcome" => outcome).increment(1);
-        metrics::histogram!("echoes_probe_duration_seconds").record(started.elapsed().as_secs_f64());
+        record(&result, started);
         result
     }
 
-    async fn decode_in_child(&self, path: &Path, extension: &str) -> Result<AudioProbe, ProbeFailure> {
+    /// A probe fed the bytes of an upload while they arrive, if a slot is
+    /// free now (`None` otherwise: the stored file is probed afterwards).
+    pub fn stream(&self, extension: &str) -> Option<StreamingProbe<'_>> {
+        let slot = self.slots.try_acquire()?;
+        let mut child = match self.spawn(extension, None) {
+            Ok(child) => child,
+            Err(err) => {
+                tracing::warn!(%err, "cannot start a streaming probe");
+                return None;
+            }
+        };
+        let stdin = child.stdin.take();
+        Some(StreamingProbe {
+            prober: self,
+            child: Some(child),
+            stdin,
+            started: std::time::Instant::now(),
+            slot,
+        })
+    }
+
+    /// Starts a child decoding the file at `path`, or its standard input.
+    fn spawn(&self, extension: &str, path: Option<&Path>) -> Result<tokio::process::Child, ProbeFailure> {
         let limits = &self.limits;
         let cpu_secs = limits.timeout.as_secs().max(1);
-        let mut child = tokio::process::Command::new(&limits.program)
+        tokio::process::Command::new(&limits.program)
             .arg(CHILD_SUBCOMMAND)
             .arg(extension)
             .arg(limits.max_audio_secs.to_string())
             .arg(limits.memory_mb.to_string())
             .arg(cpu_secs.to_string())
-            .arg(path)
+            .arg(path.map_or(Path::new(STDIN), |p| p))
             .env_clear()
-            .stdin(Stdio::null())
+            .stdin(if path.is_some() { Stdio::null() } else { Stdio::piped() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .map_err(ProbeFailure::Failed)?;
+            .map_err(ProbeFailure::Failed)
+    }
+
+    /// The child's answer, once it has all its input (it is killed if it
+    /// takes longer than the timeout from here).
+    async fn answer(&self, mut child: tokio::process::Child) -> Result<AudioProbe, ProbeFailure> {
+        let limits = &self.limits;
         let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(ProbeFailure::Failed(std::io::Error::other("no pipes to the probe")));
         };
@@ -150,7 +207,7 @@ impl Prober {
             Err(_) => {
                 // `child` is dropped on return, which kills it (kill_on_drop).
                 tracing::warn!(timeout_secs = limits.timeout.as_secs(), "probe timed out; child killed");
-                return Err(ProbeFailure::Undecodable(format!(
+                return Err(ProbeFailure::Stopped(format!(
                     "decoding took longer than {} s",
                     limits.timeout.as_secs()
                 )));
@@ -159,7 +216,7 @@ impl Prober {
         if !status.success() {
             let stderr = String::from_utf8_lossy(&errors);
             tracing::warn!(%status, stderr = %stderr.trim(), "probe child failed");
-            return Err(ProbeFailure::Undecodable("the decoder stopped (it hit a limit or crashed)".into()));
+            return Err(ProbeFailure::Stopped("it hit a limit or crashed".into()));
         }
         match serde_json::from_slice::<Answer>(&answer) {
             Ok(Answer::Probed { duration_ms, peaks }) => Ok(AudioProbe { duration_ms, peaks }),
@@ -167,6 +224,67 @@ impl Prober {
             Ok(Answer::Undecodable { reason }) => Err(ProbeFailure::Undecodable(reason)),
             Err(err) => Err(ProbeFailure::Failed(std::io::Error::other(format!("unreadable probe answer: {err}")))),
         }
+    }
+}
+
+fn record(result: &Result<AudioProbe, ProbeFailure>, started: std::time::Instant) {
+    let outcome = match result {
+        Ok(_) => "decoded",
+        Err(ProbeFailure::TooLong { .. }) => "too_long",
+        Err(ProbeFailure::Undecodable(_) | ProbeFailure::Stopped(_)) => "undecodable",
+        Err(_) => "failed",
+    };
+    metrics::counter!("echoes_probes_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("echoes_probe_duration_seconds").record(started.elapsed().as_secs_f64());
+}
+
+/// A sandboxed decoder reading an upload as it arrives (see
+/// [`Prober::stream`]). Dropping it kills the child and frees its slot.
+pub struct StreamingProbe<'a> {
+    prober: &'a Prober,
+    /// `None` once given up.
+    child: Option<tokio::process::Child>,
+    /// `None` once the child stopped reading (it has its answer) or was
+    /// given up.
+    stdin: Option<tokio::process::ChildStdin>,
+    started: std::time::Instant,
+    slot: Slot<'a>,
+}
+
+impl<'a> StreamingProbe<'a> {
+    /// Passes the next bytes of the upload to the decoder. A decoder that
+    /// has stopped reading is not fed any more; one that falls behind by
+    /// more than [`MAX_FEED_STALL`] is given up, so it never slows the
+    /// upload down for long.
+    pub async fn feed(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        let Some(stdin) = &mut self.stdin else { return };
+        match tokio::time::timeout(MAX_FEED_STALL, stdin.write_all(bytes)).await {
+            Ok(Ok(())) => {}
+            // A broken pipe: the child is done (with an answer or not).
+            Ok(Err(_)) => self.stdin = None,
+            Err(_) => {
+                tracing::info!("streaming probe fell behind the upload; given up");
+                self.stdin = None;
+                self.child = None;
+            }
+        }
+    }
+
+    /// The decoder's answer on everything fed so far, which must be the
+    /// whole file (`None` when it was given up), and the slot it ran in,
+    /// for decoding the file when the answer does not settle it.
+    pub async fn finish(mut self) -> (Option<Result<AudioProbe, ProbeFailure>>, Slot<'a>) {
+        // Closing the pipe is the end of the file for the child.
+        drop(self.stdin.take());
+        let Some(child) = self.child.take() else { return (None, self.slot) };
+        let result = self.prober.answer(child).await;
+        // An answer the file might not give sends the upload to the
+        // file's decoder, which then counts it.
+        if !result.as_ref().is_err_and(ProbeFailure::file_may_differ) {
+            record(&result, self.started);
+        }
+        (Some(result), self.slot)
     }
 }
 
@@ -187,7 +305,12 @@ pub fn run_child(args: &[String]) -> i32 {
         eprintln!("{CHILD_SUBCOMMAND}: cannot set limits: {err}");
         return 3;
     }
-    let answer = match probe_file(Path::new(path), extension, max_secs) {
+    let probed = if path == STDIN {
+        probe_stream(std::io::stdin(), extension, max_secs)
+    } else {
+        probe_file(Path::new(path), extension, max_secs)
+    };
+    let answer = match probed {
         Ok(probe) => Answer::Probed { duration_ms: probe.duration_ms, peaks: probe.peaks },
         Err(ProbeError::TooLong { max_secs }) => Answer::TooLong { max_secs },
         Err(err) => Answer::Undecodable { reason: err.to_string() },

@@ -105,28 +105,27 @@ impl Storage {
         }
     }
 
-    /// [`put_stream`](Self::put_stream), and on local disk `inspect` run on
-    /// the complete file while it is flushed to disk (`None` from S3, where
-    /// there is no file here to look at).
+    /// [`put_stream`](Self::put_stream), then `inspect`: on local disk with
+    /// the complete file, while it is flushed to disk; from S3 with `None`
+    /// (there is no file here to look at), once the object is stored.
     pub async fn put_stream_and_inspect<S, F, Fut, T>(
         &self,
         key: &ObjectKey,
         body: S,
         max_bytes: u64,
         inspect: F,
-    ) -> Result<(u64, Option<T>), PutError>
+    ) -> Result<(u64, T), PutError>
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
-        F: FnOnce(std::path::PathBuf) -> Fut,
+        F: FnOnce(Option<std::path::PathBuf>) -> Fut,
         Fut: std::future::Future<Output = T>,
     {
         match self {
-            Storage::Local(disk) => {
-                let (written, inspected) =
-                    disk.put_stream_and_inspect(key, body, max_bytes, |path| async { Some(inspect(path).await) }).await?;
-                Ok((written, inspected))
+            Storage::Local(disk) => disk.put_stream_and_inspect(key, body, max_bytes, |path| inspect(Some(path))).await,
+            Storage::S3(s3) => {
+                let written = s3.put_stream(key, body, max_bytes).await?;
+                Ok((written, inspect(None).await))
             }
-            Storage::S3(s3) => Ok((s3.put_stream(key, body, max_bytes).await?, None)),
         }
     }
 
