@@ -101,7 +101,9 @@ impl LocalDisk {
         Ok((written, inspected))
     }
 
-    /// The object's bytes, or the `range` of them. Opening, seeking and
+    /// The object's bytes, or the `range` of them. A short range whose
+    /// bytes are in memory is read at once (see [`read_cached`]); else
+    /// opening, seeking and
     /// (for a range of up to [`READ_AT_ONCE`], like a player's probe of
     /// the first bytes) reading happen in one trip to the blocking pool;
     /// longer reads stream in chunks of that size.
@@ -113,6 +115,9 @@ impl LocalDisk {
             Read(Bytes),
         }
         let path = self.path_of(key);
+        if let Some(bytes) = range.and_then(|range| read_cached(&path, range)) {
+            return Ok(futures::stream::once(futures::future::ready(Ok(bytes))).boxed());
+        }
         let opened = tokio::task::spawn_blocking(move || -> std::io::Result<Opened> {
             let mut file = std::fs::File::open(path)?;
             let Some(range) = range else {
@@ -240,6 +245,30 @@ impl LocalDisk {
     }
 }
 
+/// The `range` of the file at `path` when that needs no disk access at all
+/// (its path and its bytes are in the kernel's caches): opened and read
+/// right here, without the trip to the blocking pool that costs a small
+/// range (a player's first probe) more than the read. `None` when that
+/// would wait for the disk, or for any failure: the blocking path then
+/// reads it (and reports the error) as before.
+#[cfg(target_os = "linux")]
+fn read_cached(path: &Path, range: ByteRange) -> Option<Bytes> {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+    use rustix::io::{preadv2, ReadWriteFlags};
+    if range.len() > READ_AT_ONCE as u64 {
+        return None;
+    }
+    let file = openat2(CWD, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::CACHED).ok()?;
+    let mut bytes = vec![0; range.len() as usize];
+    let read = preadv2(&file, &mut [std::io::IoSliceMut::new(&mut bytes)], range.start, ReadWriteFlags::NOWAIT).ok()?;
+    (read == bytes.len()).then(|| Bytes::from(bytes))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_cached(_: &Path, _: ByteRange) -> Option<Bytes> {
+    None
+}
+
 fn not_found_or_io(err: std::io::Error) -> StorageError {
     if err.kind() == std::io::ErrorKind::NotFound {
         StorageError::NotFound
@@ -271,5 +300,24 @@ mod tests {
         assert!(seen == expected, "the inspection read {} of {} bytes", seen.len(), expected.len());
         assert!(!object_existed, "the object appears only after the inspection");
         assert_eq!(std::fs::read(disk.path_of(&key)).unwrap(), expected);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_short_range_in_memory_is_read_at_once_and_anything_else_is_left_to_the_blocking_path() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("cached.wav");
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(READ_AT_ONCE * 2).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        // Just written, so in the page cache.
+        let read = read_cached(&path, ByteRange { start: 0, end: 1 }).expect("read without blocking");
+        assert_eq!(read.as_ref(), &bytes[..2]);
+        let read = read_cached(&path, ByteRange { start: 1000, end: 1999 }).expect("read without blocking");
+        assert_eq!(read.as_ref(), &bytes[1000..2000]);
+        // Past the end, missing, or longer than one read: not here.
+        let size = bytes.len() as u64;
+        assert_eq!(read_cached(&path, ByteRange { start: size - 1, end: size + 9 }), None);
+        assert_eq!(read_cached(&root.path().join("gone.wav"), ByteRange { start: 0, end: 1 }), None);
+        assert_eq!(read_cached(&path, ByteRange { start: 0, end: READ_AT_ONCE as u64 }), None);
     }
 }
