@@ -18,7 +18,10 @@ pub fn Nav() -> impl IntoView {
             <div class="bar">
                 <a class="skip-link" href="#main">"Skip to content"</a>
                 <A href="/" exact=true attr:class="brand">"Echoes"</A>
-                <Suspense fallback=|| view! { <div hidden></div> }>
+                // A Transition, not a Suspense: after signing in or out the
+                // header keeps what it showed until the new answer is here,
+                // instead of blinking down to the logo alone.
+                <Transition fallback=|| view! { <div hidden></div> }>
                     {move || Suspend::new(async move {
                         match user.await {
                             Ok(Some(user)) => view! {
@@ -43,7 +46,7 @@ pub fn Nav() -> impl IntoView {
                             }.into_any(),
                         }
                     })}
-                </Suspense>
+                </Transition>
             </div>
         </header>
     }
