@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use symphonia::core::audio::{AudioBuffer, Signal};
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS};
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_OPUS, CODEC_TYPE_PCM_S16LE};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::{FormatOptions, FormatReader, Packet};
 use symphonia::core::io::MediaSourceStream;
@@ -71,6 +71,8 @@ fn probe_source(source: MediaSourceStream, extension: &str, max_secs: u64) -> Re
     let limit = Limit { max_secs };
     let (frames, rate) = if track.codec_params.codec == CODEC_TYPE_OPUS {
         decode_opus(format.as_mut(), track.id, &track.codec_params, &mut peaks, limit)?
+    } else if track.codec_params.codec == CODEC_TYPE_PCM_S16LE {
+        read_pcm16(format.as_mut(), track.id, &track.codec_params, &mut peaks, limit)?
     } else {
         decode_with_symphonia(format.as_mut(), track.id, &track.codec_params, &mut peaks, limit)?
     };
@@ -137,6 +139,26 @@ fn decode_with_symphonia(
         decoded.convert(buffer);
         frames += buffer.frames() as u64;
         peaks.push_planes(buffer.planes().planes());
+        limit.check(frames, rate)?;
+    }
+    Ok((frames, rate))
+}
+
+/// 16-bit PCM (most WAV files) needs no decoding: the packets are the
+/// samples, interleaved, and go to the peaks as they are.
+fn read_pcm16(
+    format: &mut dyn FormatReader,
+    track: u32,
+    params: &symphonia::core::codecs::CodecParameters,
+    peaks: &mut PeakCollector,
+    limit: Limit,
+) -> Result<(u64, u32), ProbeError> {
+    let channels = params.channels.map(|c| c.count()).filter(|c| *c > 0).ok_or(ProbeError::NoTrack)?;
+    let rate = params.sample_rate.unwrap_or(0);
+    let mut frames: u64 = 0;
+    while let Some(packet) = next_packet(format, track)? {
+        peaks.push_pcm16(&packet.data, channels);
+        frames += (packet.data.len() / (2 * channels)) as u64;
         limit.check(frames, rate)?;
     }
     Ok((frames, rate))
