@@ -5,10 +5,8 @@
 use super::{ByteRange, ByteStream, ObjectKey, ObjectMeta, PutError, StorageError};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::AsyncWriteExt;
 
 /// Reads of up to this many bytes are done in one piece; longer ones
 /// stream in pieces of this size.
@@ -101,48 +99,36 @@ impl LocalDisk {
         Ok((written, inspected))
     }
 
-    /// The object's bytes, or the `range` of them. A short range whose
-    /// bytes are in memory is read at once (see [`read_cached`]); else
-    /// opening, seeking and
-    /// (for a range of up to [`READ_AT_ONCE`], like a player's probe of
-    /// the first bytes) reading happen in one trip to the blocking pool;
-    /// longer reads stream in chunks of that size.
+    /// The object's bytes, or the `range` of them, in pieces of up to
+    /// [`READ_AT_ONCE`]. The first piece is read before this returns, so a
+    /// missing or short file is an error here, not halfway through a
+    /// response. Opening and reading happen right on the async worker when
+    /// the kernel has what they need in memory (see [`open_cached`] and
+    /// [`read_cached`]) and in the blocking pool only when they would wait
+    /// for the disk: that trip cost a small range (a player's first probe)
+    /// more than the read itself.
     pub async fn read_range(&self, key: &ObjectKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
-        use std::io::{Read, Seek};
-        enum Opened {
-            /// Positioned at the start; the bytes to send (`None`: to the end).
-            Stream(std::fs::File, Option<u64>),
-            Read(Bytes),
-        }
         let path = self.path_of(key);
-        if let Some(bytes) = range.and_then(|range| read_cached(&path, range)) {
-            return Ok(futures::stream::once(futures::future::ready(Ok(bytes))).boxed());
-        }
-        let opened = tokio::task::spawn_blocking(move || -> std::io::Result<Opened> {
-            let mut file = std::fs::File::open(path)?;
-            let Some(range) = range else {
-                return Ok(Opened::Stream(file, None));
-            };
-            file.seek(SeekFrom::Start(range.start))?;
-            if range.len() > READ_AT_ONCE as u64 {
-                return Ok(Opened::Stream(file, Some(range.len())));
+        let file = match open_cached(&path) {
+            Some(file) => file,
+            None => blocking(move || std::fs::File::open(path)).await.map_err(not_found_or_io)?,
+        };
+        let file = std::sync::Arc::new(file);
+        let (start, end) = match range {
+            Some(range) => (range.start, range.end + 1),
+            // fstat of an open file: its inode is in memory.
+            None => (0, file.metadata()?.len()),
+        };
+        let first = read_piece(file.clone(), start, end).await?;
+        let rest = futures::stream::try_unfold(start + first.len() as u64, move |at| {
+            let file = file.clone();
+            async move {
+                let piece = read_piece(file, at, end).await?;
+                let next = at + piece.len() as u64;
+                Ok((!piece.is_empty()).then_some((piece, next)))
             }
-            let mut bytes = Vec::with_capacity(range.len() as usize);
-            file.take(range.len()).read_to_end(&mut bytes)?;
-            if (bytes.len() as u64) < range.len() {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the object is shorter than asked"));
-            }
-            Ok(Opened::Read(Bytes::from(bytes)))
-        })
-        .await
-        .map_err(std::io::Error::other)?;
-        Ok(match opened.map_err(not_found_or_io)? {
-            Opened::Read(bytes) => futures::stream::once(futures::future::ready(Ok(bytes))).boxed(),
-            Opened::Stream(file, None) => ReaderStream::with_capacity(tokio::fs::File::from_std(file), READ_AT_ONCE).boxed(),
-            Opened::Stream(file, Some(len)) => {
-                ReaderStream::with_capacity(tokio::fs::File::from_std(file).take(len), READ_AT_ONCE).boxed()
-            }
-        })
+        });
+        Ok(futures::stream::once(futures::future::ready(Ok(first))).chain(rest).boxed())
     }
 
     pub async fn head(&self, key: &ObjectKey) -> Result<ObjectMeta, StorageError> {
@@ -245,27 +231,66 @@ impl LocalDisk {
     }
 }
 
-/// The `range` of the file at `path` when that needs no disk access at all
-/// (its path and its bytes are in the kernel's caches): opened and read
-/// right here, without the trip to the blocking pool that costs a small
-/// range (a player's first probe) more than the read. `None` when that
-/// would wait for the disk, or for any failure: the blocking path then
-/// reads it (and reports the error) as before.
-#[cfg(target_os = "linux")]
-fn read_cached(path: &Path, range: ByteRange) -> Option<Bytes> {
-    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
-    use rustix::io::{preadv2, ReadWriteFlags};
-    if range.len() > READ_AT_ONCE as u64 {
-        return None;
+/// The next piece of `file` from `at`, up to [`READ_AT_ONCE`] bytes and not
+/// past `end`; empty at `end`. A file that ends sooner is an error.
+async fn read_piece(file: std::sync::Arc<std::fs::File>, at: u64, end: u64) -> std::io::Result<Bytes> {
+    let len = end.saturating_sub(at).min(READ_AT_ONCE as u64) as usize;
+    if len == 0 {
+        return Ok(Bytes::new());
     }
-    let file = openat2(CWD, path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty(), ResolveFlags::CACHED).ok()?;
-    let mut bytes = vec![0; range.len() as usize];
-    let read = preadv2(&file, &mut [std::io::IoSliceMut::new(&mut bytes)], range.start, ReadWriteFlags::NOWAIT).ok()?;
-    (read == bytes.len()).then(|| Bytes::from(bytes))
+    if let Some(bytes) = read_cached(&file, at, len) {
+        return Ok(bytes);
+    }
+    blocking(move || {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = vec![0; len];
+        file.read_exact_at(&mut bytes, at).map_err(|err| match err.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the object is shorter than asked")
+            }
+            _ => err,
+        })?;
+        Ok(Bytes::from(bytes))
+    })
+    .await
+}
+
+/// Runs `work` in tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(std::io::Error::other)?
+}
+
+/// The file at `path`, opened only if that needs no disk access: every
+/// part of the path is in the kernel's lookup cache (`openat2` with
+/// `RESOLVE_CACHED` fails with EAGAIN instead of waiting). `None` for that
+/// and for any failure, which the blocking open then reports.
+#[cfg(target_os = "linux")]
+fn open_cached(path: &Path) -> Option<std::fs::File> {
+    use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    openat2(CWD, path, flags, Mode::empty(), ResolveFlags::CACHED).ok().map(std::fs::File::from)
+}
+
+/// `len` bytes of `file` from `at`, if they are all in the page cache
+/// (`preadv2` with `RWF_NOWAIT` fails with EAGAIN, or reads less, instead
+/// of waiting for the disk). `None` otherwise, or at the end of the file.
+#[cfg(target_os = "linux")]
+fn read_cached(file: &std::fs::File, at: u64, len: usize) -> Option<Bytes> {
+    use rustix::io::{preadv2, ReadWriteFlags};
+    let mut bytes = vec![0; len];
+    let read = preadv2(file, &mut [std::io::IoSliceMut::new(&mut bytes)], at, ReadWriteFlags::NOWAIT).ok()?;
+    (read == len).then(|| Bytes::from(bytes))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn read_cached(_: &Path, _: ByteRange) -> Option<Bytes> {
+fn open_cached(_: &Path) -> Option<std::fs::File> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_cached(_: &std::fs::File, _: u64, _: usize) -> Option<Bytes> {
     None
 }
 
@@ -280,6 +305,7 @@ fn not_found_or_io(err: std::io::Error) -> StorageError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::TryStreamExt;
 
     #[tokio::test]
     async fn the_inspection_sees_the_complete_file_before_the_object_appears() {
@@ -304,20 +330,46 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_short_range_in_memory_is_read_at_once_and_anything_else_is_left_to_the_blocking_path() {
+    fn what_is_in_memory_is_opened_and_read_at_once_and_anything_else_is_left_to_the_blocking_path() {
         let root = tempfile::tempdir().unwrap();
         let path = root.path().join("cached.wav");
         let bytes: Vec<u8> = (0..=255u8).cycle().take(READ_AT_ONCE * 2).collect();
         std::fs::write(&path, &bytes).unwrap();
-        // Just written, so in the page cache.
-        let read = read_cached(&path, ByteRange { start: 0, end: 1 }).expect("read without blocking");
-        assert_eq!(read.as_ref(), &bytes[..2]);
-        let read = read_cached(&path, ByteRange { start: 1000, end: 1999 }).expect("read without blocking");
-        assert_eq!(read.as_ref(), &bytes[1000..2000]);
-        // Past the end, missing, or longer than one read: not here.
-        let size = bytes.len() as u64;
-        assert_eq!(read_cached(&path, ByteRange { start: size - 1, end: size + 9 }), None);
-        assert_eq!(read_cached(&root.path().join("gone.wav"), ByteRange { start: 0, end: 1 }), None);
-        assert_eq!(read_cached(&path, ByteRange { start: 0, end: READ_AT_ONCE as u64 }), None);
+        // Just written and looked up, so in the kernel's caches.
+        let file = open_cached(&path).expect("opened without blocking");
+        assert_eq!(read_cached(&file, 0, 2).expect("read without blocking").as_ref(), &bytes[..2]);
+        assert_eq!(read_cached(&file, 1000, 1000).unwrap().as_ref(), &bytes[1000..2000]);
+        // Past the end, or missing: not here.
+        assert_eq!(read_cached(&file, bytes.len() as u64 - 1, 10), None);
+        assert!(open_cached(&root.path().join("gone.wav")).is_none());
+    }
+
+    #[tokio::test]
+    async fn ranges_come_whole_in_pieces_and_a_short_file_is_an_error_before_the_first_byte() {
+        let root = tempfile::tempdir().unwrap();
+        let disk = LocalDisk::new(root.path()).unwrap();
+        let key = ObjectKey::for_echo(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), "wav");
+        let bytes: Vec<u8> = (0..=250u8).cycle().take(READ_AT_ONCE * 3 + 17).collect();
+        std::fs::create_dir_all(disk.path_of(&key).parent().unwrap()).unwrap();
+        std::fs::write(disk.path_of(&key), &bytes).unwrap();
+        let collect = |range| {
+            let disk = disk.clone();
+            let key = key.clone();
+            async move {
+                let pieces: Vec<Bytes> = disk.read_range(&key, range).await?.try_collect().await?;
+                assert!(pieces.iter().all(|p| !p.is_empty() && p.len() <= READ_AT_ONCE));
+                Ok::<_, StorageError>(pieces.concat())
+            }
+        };
+        assert_eq!(collect(None).await.unwrap(), bytes);
+        let end = bytes.len() as u64 - 1;
+        for (start, last) in [(0, 1), (5, READ_AT_ONCE as u64 + 5), (end, end), (100, end)] {
+            let range = ByteRange { start, end: last };
+            assert_eq!(collect(Some(range)).await.unwrap(), &bytes[start as usize..=last as usize], "{range:?}");
+        }
+        let past = ByteRange { start: end - 1, end: end + 5 };
+        assert!(matches!(disk.read_range(&key, Some(past)).await, Err(StorageError::Io(_))));
+        let gone = ObjectKey::for_echo(uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), "wav");
+        assert!(matches!(disk.read_range(&gone, None).await, Err(StorageError::NotFound)));
     }
 }
