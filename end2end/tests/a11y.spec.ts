@@ -107,7 +107,7 @@ for (const viewport of viewports) {
       await audit(page, `${at} /account with recovery codes`);
 
       // The admin page, as an admin: the list, then a search.
-      makeAdmin(email);
+      await makeAdmin(email);
       await page.goto('/admin');
       await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
       await audit(page, `${at} /admin`);

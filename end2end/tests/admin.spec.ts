@@ -29,7 +29,7 @@ test('an admin disables an account and its next page load is signed out', async 
   await person.page.goto('/echoes');
   await expect(person.page.getByTestId('signed-in-as')).toHaveText('Some Person');
 
-  makeAdmin(adminEmail);
+  await makeAdmin(adminEmail);
   await admin.page.goto('/echoes');
   await admin.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin', exact: true }).click();
   await expect(admin.page).toHaveURL(/\/admin$/);
@@ -60,7 +60,7 @@ test.describe('without JavaScript', () => {
     const person = await newPage(browser);
     const personEmail = uniqueEmail('nojs-person');
     await signUp(person.page, personEmail, 'correct horse battery', 'Plain Person');
-    makeAdmin(adminEmail);
+    await makeAdmin(adminEmail);
 
     await admin.page.goto('/admin');
     await admin.page.getByLabel('Find by email or name').fill(personEmail);

@@ -97,9 +97,12 @@ export function totp(secret: string, offsetSecs = 0): string {
 
 /**
  * `echoes create-admin` on the local-disk deployment's database, as an
- * operator would (so only for stories in the local-disk project).
+ * operator would (so only for stories in the local-disk project). Then it
+ * waits out the second for which the running server may still believe what
+ * it read about that account before (`app/src/infra/recently_read.rs`):
+ * another process's change reaches it within that second, not at once.
  */
-export function makeAdmin(email: string) {
+export async function makeAdmin(email: string) {
   const data = process.env.ECHOES_E2E_DATA!;
   const result = spawnSync(process.env.ECHOES_E2E_BIN!, ['create-admin', '--email', email], {
     env: { ...process.env, DATABASE_URL: `sqlite://${join(data, 'local.db')}`, RUST_LOG: 'warn' },
@@ -107,4 +110,5 @@ export function makeAdmin(email: string) {
   });
   expect(result.status, result.stderr).toBe(0);
   expect(result.stdout).toContain('is now an administrator');
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
 }
