@@ -11,6 +11,8 @@ use tokio::io::AsyncWriteExt;
 /// Reads of up to this many bytes are done in one piece; longer ones
 /// stream in pieces of this size.
 const READ_AT_ONCE: usize = 256 * 1024;
+/// Uploads are written to disk in pieces of this size.
+const WRITE_AT_ONCE: usize = 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct LocalDisk {
@@ -76,7 +78,11 @@ impl LocalDisk {
         let temp = dir.join(format!(".{file_name}.{}.part", uuid::Uuid::new_v4()));
         let mut guard = TempFileGuard(Some(temp.clone()));
 
-        let mut file = tokio::fs::File::create(&temp).await.map_err(PutError::Storage)?;
+        let file = tokio::fs::File::create(&temp).await.map_err(PutError::Storage)?;
+        // Network chunks are small; each write of tokio's File is a trip to
+        // the blocking pool. Gathered first, they go to disk a MiB at a
+        // time, still while the next bytes arrive.
+        let mut file = tokio::io::BufWriter::with_capacity(WRITE_AT_ONCE, file);
         let mut written: u64 = 0;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(PutError::Body)?;
@@ -87,6 +93,7 @@ impl LocalDisk {
             file.write_all(&chunk).await.map_err(PutError::Storage)?;
         }
         file.flush().await.map_err(PutError::Storage)?;
+        let file = file.into_inner();
         let (synced, inspected) = tokio::join!(file.sync_all(), inspect(temp.clone()));
         synced.map_err(PutError::Storage)?;
         drop(file);
