@@ -158,7 +158,7 @@ impl LocalDisk {
         let path = self.path_of(key);
         let Some(dir) = path.parent().map(Path::to_path_buf) else { return Ok(()) };
         let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -177,14 +177,13 @@ impl LocalDisk {
             }
             Ok(())
         })
-        .await
-        .map_err(std::io::Error::other)??;
+        .await?;
         Ok(())
     }
 
     pub async fn list_all(&self) -> Result<Vec<super::ListedObject>, StorageError> {
         let root = self.root.clone();
-        let listed = tokio::task::spawn_blocking(move || {
+        let listed = blocking(move || {
             let mut found = Vec::new();
             let mut folders = vec![root.clone()];
             while let Some(folder) = folders.pop() {
@@ -208,10 +207,9 @@ impl LocalDisk {
                     }
                 }
             }
-            Ok::<_, std::io::Error>(found)
+            Ok(found)
         })
-        .await
-        .map_err(std::io::Error::other)??;
+        .await?;
         Ok(listed)
     }
 
