@@ -157,8 +157,7 @@ fn read_pcm16(
     let rate = params.sample_rate.unwrap_or(0);
     let mut frames: u64 = 0;
     while let Some(packet) = next_packet(format, track)? {
-        peaks.push_pcm16(&packet.data, channels);
-        frames += (packet.data.len() / (2 * channels)) as u64;
+        frames += peaks.push_pcm16(&packet.data, channels) as u64;
         limit.check(frames, rate)?;
     }
     Ok((frames, rate))

@@ -45,13 +45,15 @@ impl PeakCollector {
     /// Adds interleaved 16-bit little-endian PCM of `channels` channels,
     /// straight from a WAV file's bytes: the same waveform as converting
     /// them to `f32` first (that division by 32768 is exact), without the
-    /// conversion, which was most of probing a large WAV.
-    pub fn push_pcm16(&mut self, interleaved_le: &[u8], channels: usize) {
+    /// conversion, which was most of probing a large WAV. Returns how many
+    /// whole frames it took.
+    pub fn push_pcm16(&mut self, interleaved_le: &[u8], channels: usize) -> usize {
         let frame_bytes = 2 * channels.max(1);
         let frames = interleaved_le.len() / frame_bytes;
         self.fold(frames, |from, to| {
             f32::from(loudest_pcm16(&interleaved_le[from * frame_bytes..to * frame_bytes])) / 32_768.0
         });
+        frames
     }
 
     /// Takes `frames` frames a bin's worth at a time: `loudest_in(from, to)`
