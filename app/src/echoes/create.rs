@@ -2,8 +2,9 @@
 //! arrived (a form or API upload streamed through the server, or a direct
 //! upload to S3 copied to its key). The audio is already stored; here it
 //! is decoded in the sandbox for its real length and waveform (audio that
-//! cannot be decoded or is too long is refused; an upload to local disk
-//! was decoded already, while it was stored) and the row is written.
+//! cannot be decoded or is too long is refused; an upload through the
+//! server was usually decoded already, on its way to storage) and the row
+//! is written.
 //! Removing the object when this fails is the caller's business: only the
 //! caller knows whether a retry could still use it.
 

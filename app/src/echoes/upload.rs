@@ -221,9 +221,9 @@ async fn store_audio(
     let cap = state.config.max_audio_file_size;
     let body = stream::iter(first.into_iter().map(Ok)).chain(field.map_err(|e| std::io::Error::other(e.body_text())));
     let journal = super::in_flight::begin(state, &key).await?;
-    // The audio is decoded while it arrives when it can be; otherwise the
-    // complete file is, while it is flushed to disk (on a 105 MB WAV the
-    // two take about as long). From S3, `create` decodes the stored object.
+    // The audio is decoded while it arrives when it can be; otherwise, on
+    // local disk, the complete file is, while it is flushed to disk, and on
+    // S3 `create` decodes the stored object.
     let (body, streamed) = super::probe::decode_while_stored(&state.prober, format, body.boxed());
     let decode = |path: Option<std::path::PathBuf>| {
         let key = &key;

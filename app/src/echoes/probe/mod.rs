@@ -10,8 +10,9 @@
 //! Decoding reads hostile bytes, so it never runs in the server process:
 //! [`sandbox`] runs it in a child under OS limits, a bounded number at a
 //! time. An upload is decoded while it arrives where it can be
-//! ([`while_uploaded`]), else from its stored file. Audio that cannot be decoded, or is longer than
-//! `MAX_AUDIO_DURATION_SECONDS`, is refused and nothing is kept.
+//! ([`while_uploaded`]), else from its stored file. Audio that cannot be
+//! decoded, or is longer than `MAX_AUDIO_DURATION_SECONDS`, is refused and
+//! nothing is kept.
 
 mod decode;
 mod peaks;
