@@ -7,7 +7,9 @@
 //!
 //! Only for release builds on x86_64 Linux, where rustc links with its own
 //! LLD. `ECHOES_TEXT_ORDER=off` keeps the default layout (for a linker that
-//! lacks `--symbol-ordering-file`); a path uses another list.
+//! lacks `--symbol-ordering-file`); a path uses another list (a relative
+//! path is taken from `server/`, as Cargo reads it for rerun-if-changed,
+//! and passed to the linker whole, since the linker runs elsewhere).
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=ECHOES_TEXT_ORDER");
@@ -16,10 +18,11 @@ fn main() {
     if target != "x86_64-unknown-linux-gnu" || profile != "release" {
         return;
     }
+    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let order = match std::env::var("ECHOES_TEXT_ORDER") {
         Ok(setting) if setting == "off" => return,
-        Ok(path) => std::path::PathBuf::from(path),
-        Err(_) => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link/text-order.txt"),
+        Ok(path) => manifest_dir.join(path),
+        Err(_) => manifest_dir.join("link/text-order.txt"),
     };
     if !order.exists() {
         return;
