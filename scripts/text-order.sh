@@ -86,7 +86,8 @@ out=server/link/text-order.txt
   echo "# Written by scripts/text-order.sh on $(date -u +%F) from $(git rev-parse --short HEAD) ($(rustc --version | cut -d' ' -f2)): see there."
   for stage in 1 2; do
     for dump in "${dumps[@]}"; do
-      awk '/^ob=/ { ob = substr($0, 4) } /^fn=/ && ob ~ /\/echoes$/ && length($0) < 4096 { print substr($0, 4) }' \
+      awk '/^ob=/ { ob = substr($0, 4) }
+        /^fn=/ && ob ~ /\/echoes$/ && length($0) < 4096 { name = substr($0, 4); sub(/\047[0-9]+$/, "", name); print name }' \
         "$work/$dump.$stage"
     done
   done | awk '!seen[$0]++'
