@@ -18,13 +18,14 @@ fn main() {
     if target != "x86_64-unknown-linux-gnu" || profile != "release" {
         return;
     }
-    let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read when the script runs: one target folder may serve several clones.
+    let manifest_dir = std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let order = match std::env::var("ECHOES_TEXT_ORDER") {
         Ok(setting) if setting == "off" => return,
-        Ok(path) => manifest_dir.join(path),
-        Err(_) => manifest_dir.join("link/text-order.txt"),
+        Ok(path) if !path.is_empty() => manifest_dir.join(path),
+        _ => manifest_dir.join("link/text-order.txt"),
     };
-    if !order.exists() {
+    if !order.is_file() {
         return;
     }
     println!("cargo:rerun-if-changed={}", order.display());

@@ -15,6 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
 duration="${DURATION:-10s}"
+rounds="${ROUNDS:-3}"
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a whole number, 1 or more (odd for a true median)" >&2; exit 2; }
 admin_url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -197,14 +199,13 @@ done
 # in turn, and the round with the median ratio is shown: on a shared 2-core
 # machine one round's ratio moves a lot (in stop 24, 0.51 to 0.60 for small
 # audio ranges and 0.81 to 1.29 for 1 MiB ones, with the same binary).
-rounds="${ROUNDS:-3}"
 spreads=()
 paired() { # $1 = name, $2 = budget, $3 and $4 = commands measuring Echoes and the reference
   local name=$1 budget=$2 i ours theirs picked
   local -a tried=()
   for ((i = 0; i < rounds; i++)); do
-    ours=$($3)
-    theirs=$($4)
+    ours=$($3) || ours='0 0 0' # wrk failed (a crash shows as 0 rps, and the log count below)
+    theirs=$($4) || theirs='0 0 0'
     tried+=("$(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')|$ours|$theirs")
   done
   picked=$(printf '%s\n' "${tried[@]}" | sort -t'|' -k1,1n | sed -n "$(((rounds + 1) / 2))p")
